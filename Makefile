@@ -1,0 +1,53 @@
+# carrierdesk — `make run` serves the app, `make test` runs every test.
+# Needs only Python 3.11+, Node/npm and make: everything else is installed here.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/carrierdesk/web/static/vendor
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint bench clean chromium
+
+install: $(VENV)/.synced $(VENDOR)/.copied
+
+$(UV):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3 --version)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(VENDOR)/.copied: node_modules/.package-lock.json scripts/copy-vendor.sh
+	sh scripts/copy-vendor.sh $(VENDOR)
+	@touch $@
+
+run: install
+	$(BIN)/carrierdesk migrate
+	$(BIN)/carrierdesk demo --if-empty
+	$(BIN)/carrierdesk serve --host 127.0.0.1 --port 8000
+
+chromium:
+	@sh scripts/ensure-chromium.sh
+
+lint: install
+	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/mypy
+
+test: install chromium lint
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules $(VENDOR) var .pytest_cache .mypy_cache .ruff_cache

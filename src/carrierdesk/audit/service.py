@@ -1,0 +1,130 @@
+"""Recording and querying the audit log. Entries are written in the transaction of the change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.permissions import require_staff
+from carrierdesk.auth.principals import Principal
+from carrierdesk.errors import Invalid
+from carrierdesk.models import AuditEntry, OptionRow
+
+SECRET_FIELDS = frozenset(
+    {"password", "password_hash", "ha1", "ha1b", "token", "token_hash", "totp_secret", "secret",
+     "pin", "moderator_pin", "code"}
+)
+MASK = "••••••"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {f: jsonable(getattr(obj, f)) for f in fields}
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """{field: [old, new]} for every field that differs, secrets masked."""
+    before, after = before or {}, after or {}
+    changes: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        if old != new:
+            if key in SECRET_FIELDS:
+                old = MASK if old is not None else None
+                new = MASK if new is not None else None
+            changes[key] = [old, new]
+    return changes
+
+
+def comment_required(session: Session) -> bool:
+    row = session.get(OptionRow, "audit_comment_required")
+    return bool(row and row.value)
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    action: str,
+    *,
+    table: str | None = None,
+    record_id: int | None = None,
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+    message: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    if principal.via == "web" and not principal.comment and _is_save(action):
+        if comment_required(session):
+            raise Invalid.field("audit_comment", "a reason for this change is required")
+    entry = AuditEntry(
+        actor_kind=principal.kind,
+        actor_id=principal.id,
+        actor=principal.name,
+        on_behalf_of=principal.on_behalf_of,
+        ip=principal.ip,
+        action=action,
+        table_name=table,
+        record_id=record_id,
+        customer_id=customer_id,
+        contact_id=contact_id,
+        message=message,
+        changes=changes if changes is not None else diff(before, after),
+        comment=principal.comment,
+    )
+    session.add(entry)
+    return entry
+
+
+def _is_save(action: str) -> bool:
+    return action in {"create", "update", "delete", "password_change", "schedule", "cancel"}
+
+
+def list_entries(
+    session: Session,
+    principal: Principal,
+    *,
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[AuditEntry], int]:
+    require_staff(principal, "read")
+    stmt: Select[tuple[AuditEntry]] = select(AuditEntry)
+    if customer_id is not None:
+        stmt = stmt.where(AuditEntry.customer_id == customer_id)
+    if contact_id is not None:
+        stmt = stmt.where(AuditEntry.contact_id == contact_id)
+    if actor:
+        stmt = stmt.where(func.lower(AuditEntry.actor).contains(actor.lower()))
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total

@@ -1,0 +1,126 @@
+"""Every `carrierdesk …` command."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import typer
+from rich.console import Console
+
+from carrierdesk.auth.principals import CLI
+from carrierdesk.config import get_settings
+from carrierdesk.db import transaction
+
+app = typer.Typer(help="carrierdesk: the customer back office of a VoIP carrier.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+ROLE_HELP = "admin, operator or viewer"
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from carrierdesk.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print("[green]Database schema is up to date.[/green]")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="do not run the worker here"),
+) -> None:
+    """Migrate, then serve the Control Panel, the Customer Portal and the API."""
+    import uvicorn
+
+    from carrierdesk.app import create_app
+
+    migrate()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    console.print(f"Control Panel: [bold]http://{host}:{port}/[/bold]  "
+                  f"API: http://{host}:{port}/api/v1/docs")
+    uvicorn.run(create_app(run_worker=not no_worker), host=host, port=port,
+                proxy_headers=True, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker alone (any number may run against one PostgreSQL)."""
+    from carrierdesk.worker.loop import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    try:
+        run_forever(stop, get_settings().worker_poll_seconds)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., help="the user's email, their login"),
+    password: str | None = typer.Option(None, help="omit to generate one, printed once"),
+    role: str = typer.Option("admin", help=ROLE_HELP),
+) -> None:
+    """Create a Control Panel user."""
+    from carrierdesk.auth.service import create_user
+    from carrierdesk.errors import AppError
+
+    try:
+        with transaction() as session:
+            user, secret = create_user(session, CLI, email, role, password)
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Created {user.role} [bold]{user.email}[/bold]")
+    if password is None:
+        console.print(f"Password (shown once): [bold]{secret}[/bold]")
+
+
+@app.command("create-token")
+def create_token(
+    name: str = typer.Option(..., help="what the token is for, e.g. 'billing system'"),
+    role: str = typer.Option("operator", help=ROLE_HELP),
+) -> None:
+    """Print a new API bearer token (shown once)."""
+    from carrierdesk.auth.service import create_api_token
+    from carrierdesk.errors import AppError
+
+    try:
+        with transaction() as session:
+            _token, raw = create_api_token(session, CLI, name, role)
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    print(raw)
+
+
+@app.command()
+def demo(
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when data exists"),
+) -> None:
+    """Fill an empty database with a realistic demo account."""
+    from carrierdesk.demo import DEMO_ADMIN, DEMO_PASSWORD, has_demo_admin, load_demo
+
+    with transaction() as session:
+        result = load_demo(session, only_if_empty=if_empty)
+    if result is None:
+        console.print("The database already holds data: demo data not loaded.")
+    else:
+        console.print(f"Demo account loaded: {result.customers} customers, "
+                      f"{result.contacts} contacts.")
+    with transaction() as session:
+        demo_login = has_demo_admin(session)
+    if demo_login:
+        console.print(f"Control Panel: [bold]{get_settings().base_url}/[/bold]  login "
+                      f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]")
+    else:
+        console.print(f"Control Panel: [bold]{get_settings().base_url}/[/bold] (log in with "
+                      "your admin; `carrierdesk create-admin --email …` makes one)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from carrierdesk.validation import normalise_ip_list, normalise_phone
+
+ContactType = Literal["general", "billing", "technical", "noc", "sales", "rates", "management"]
+CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
+Phone = Annotated[str | None, AfterValidator(normalise_phone)]
+IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
+Notes = Annotated[str, Field(max_length=10_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+SORTS = ("name", "-name", "email", "-email", "customer", "-customer", "created_at", "-created_at")
+
+
+class ContactFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactCreate(ContactFields):
+    name: Name
+    email: EmailStr
+    phone: Phone = None
+    mobile: Phone = None
+    contact_type: ContactType = "general"
+    auto_generate_password: bool = True
+    password: str | None = None
+    public_notes: Notes = ""
+    private_notes: Notes = ""
+    email_verified: bool = False
+    mobile_verified: bool = False
+    ip_whitelist: IpList = Field(default_factory=list)
+    enabled: bool = True
+    apply_at: datetime | None = None
+
+
+class ContactUpdate(ContactFields):
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: Phone = None
+    mobile: Phone = None
+    contact_type: ContactType | None = None
+    public_notes: Notes | None = None
+    private_notes: Notes | None = None
+    email_verified: bool | None = None
+    mobile_verified: bool | None = None
+    ip_whitelist: IpList | None = None
+    enabled: bool | None = None
+    apply_at: datetime | None = None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auto_generate: bool = True
+    password: str | None = None
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    customer_name: str
+    name: str
+    email: str
+    phone: str | None
+    mobile: str | None
+    contact_type: ContactType
+    public_notes: str
+    private_notes: str | None
+    email_verified: bool
+    mobile_verified: bool
+    ip_whitelist: list[str]
+    enabled: bool
+    has_password: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactList(BaseModel):
+    items: list[ContactOut]
+    total: int

@@ -1,0 +1,147 @@
+"""Customers: the rules of PRODUCT.md §1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from carrierdesk.audit.service import record, snapshot
+from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
+from carrierdesk.auth.principals import Principal
+from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
+from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
+from carrierdesk.models import Contact, Customer, ScheduledChange
+from carrierdesk.scheduling.service import is_future, schedule
+
+AUDITED = ("name", "reference", "status", "currency", "tax_rate", "channels",
+           "invoice_schedule", "invoice_due_days")
+
+
+def list_customers(
+    session: Session, principal: Principal, *, q: str | None = None, status: str | None = None,
+    limit: int = 50, offset: int = 0,
+) -> tuple[list[tuple[Customer, int]], int]:
+    if status is not None and status not in STATUSES:
+        raise Invalid.field("status", f"must be one of {', '.join(STATUSES)}")
+    if not principal.is_contact:
+        require_staff(principal, "read")
+    stmt: Select[tuple[Customer]] = scope_to_customer(select(Customer), principal, Customer.id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Customer.name).like(like),
+                              func.lower(Customer.reference).like(like)))
+    if status:
+        stmt = stmt.where(Customer.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    contacts = (
+        select(func.count(Contact.id)).where(Contact.customer_id == Customer.id)
+        .correlate(Customer).scalar_subquery()
+    )
+    rows = session.execute(
+        stmt.add_columns(contacts).order_by(func.lower(Customer.name), Customer.id)
+        .limit(limit).offset(offset)
+    ).all()
+    return [(c, n) for c, n in rows], total
+
+
+def get_customer(session: Session, principal: Principal, customer_id: int) -> Customer:
+    require_customer(principal, customer_id, "read")
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} not found.")
+    return customer
+
+
+def create_customer(session: Session, principal: Principal, data: CustomerCreate) -> Customer:
+    require_staff(principal, "write")
+    _check_reference_free(session, data.reference, None)
+    customer = Customer(**data.model_dump(exclude={"apply_at"}))
+    session.add(customer)
+    session.flush()
+    record(session, principal, "create", table="customers", record_id=customer.id,
+           customer_id=customer.id, message=f"Customer {customer.name} created",
+           after=snapshot(customer, AUDITED))
+    return customer
+
+
+def update_customer(
+    session: Session, principal: Principal, customer_id: int, data: CustomerUpdate
+) -> Customer | ScheduledChange:
+    """Apply the change now, or store it for later when `apply_at` is in the future."""
+    customer = get_customer(session, principal, customer_id)
+    require_customer(principal, customer_id, "write")
+    payload = data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
+    if is_future(data.apply_at):
+        assert data.apply_at is not None
+        return schedule(session, principal, kind="customer.update", target_id=customer.id,
+                        customer_id=customer.id, payload=payload, apply_at=data.apply_at,
+                        summary=f"Edit customer {customer.name}")
+    return _update(session, principal, customer, data)
+
+
+def apply_customer_update(
+    session: Session, principal: Principal, target_id: int | None, _customer_id: int | None,
+    payload: dict[str, Any],
+) -> int:
+    assert target_id is not None
+    customer = get_customer(session, principal, target_id)
+    return _update(session, principal, customer, CustomerUpdate.model_validate(payload)).id
+
+
+def _update(session: Session, principal: Principal, customer: Customer,
+            data: CustomerUpdate) -> Customer:
+    changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
+    if "currency" in changes and changes["currency"] != customer.currency:
+        raise Invalid.field("currency", "cannot be changed once the customer exists")
+    for required in ("name", "status", "tax_rate", "invoice_schedule", "invoice_due_days"):
+        if required in changes and changes[required] is None:
+            raise Invalid.field(required, "cannot be empty")
+    if "reference" in changes:
+        _check_reference_free(session, changes["reference"], customer.id)
+    before = snapshot(customer, AUDITED)
+    for key, value in changes.items():
+        setattr(customer, key, value)
+    session.flush()
+    record(session, principal, "update", table="customers", record_id=customer.id,
+           customer_id=customer.id, message=f"Customer {customer.name} updated",
+           before=before, after=snapshot(customer, AUDITED))
+    return customer
+
+
+def delete_customer(session: Session, principal: Principal, customer_id: int) -> None:
+    customer = get_customer(session, principal, customer_id)
+    require_staff(principal, "write")
+    blockers = [f"{n} {label}" for label, n in _dependents(session, customer_id) if n]
+    if blockers:
+        raise Conflict(
+            f"Customer {customer.name} still has {' and '.join(blockers)}; "
+            "delete or move them first, or set the status to inactive."
+        )
+    before = snapshot(customer, AUDITED)
+    session.delete(customer)
+    session.flush()
+    record(session, principal, "delete", table="customers", record_id=customer_id,
+           customer_id=customer_id, message=f"Customer {customer.name} deleted", before=before)
+
+
+def _dependents(session: Session, customer_id: int) -> list[tuple[str, int]]:
+    """What keeps a customer from being deleted; later features add their records here."""
+    contacts = session.scalar(
+        select(func.count(Contact.id)).where(Contact.customer_id == customer_id)
+    ) or 0
+    return [("contacts", contacts)]
+
+
+def _check_reference_free(session: Session, reference: str | None, customer_id: int | None) -> None:
+    if not reference:
+        return
+    stmt = select(Customer.id).where(Customer.reference == reference)
+    if customer_id is not None:
+        stmt = stmt.where(Customer.id != customer_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict(
+            f"The reference {reference} is already used by another customer.",
+            [FieldError("reference", "is already used by another customer")],
+        )

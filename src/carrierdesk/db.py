@@ -1,0 +1,65 @@
+"""Engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL uses psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from carrierdesk.config import get_settings
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    # One writer at a time, taken at BEGIN: no "database is locked" upgrades mid-transaction.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache
+def get_engine(url: str | None = None) -> Engine:
+    return make_engine(url or get_settings().database_url)
+
+
+@lru_cache
+def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Session]:
+    """One unit of work: commit when the block ends normally, roll back on error."""
+    with get_sessionmaker(url)() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

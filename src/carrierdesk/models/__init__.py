@@ -1,0 +1,23 @@
+"""Every table, imported here so that Alembic and the tests see the whole schema."""
+
+from carrierdesk.models.audit import AuditEntry
+from carrierdesk.models.base import Base
+from carrierdesk.models.contacts import Contact
+from carrierdesk.models.customers import Customer
+from carrierdesk.models.options import OptionRow
+from carrierdesk.models.outbox import OutboxMessage
+from carrierdesk.models.scheduled import ScheduledChange
+from carrierdesk.models.users import ApiToken, AuthSession, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "Contact",
+    "Customer",
+    "OptionRow",
+    "OutboxMessage",
+    "ScheduledChange",
+    "User",
+]

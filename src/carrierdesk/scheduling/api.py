@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.scheduling import service
+from carrierdesk.scheduling.schemas import ScheduledChangeList, ScheduledChangeOut
+from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.problems import READ, WRITE
+
+router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
+
+
+@router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
+def list_changes(
+    status: str | None = None, customer_id: int | None = None, page: Page = Depends(),
+    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+) -> ScheduledChangeList:
+    rows, total = service.list_changes(db, principal, status=status, customer_id=customer_id,
+                                       limit=page.limit, offset=page.offset)
+    return ScheduledChangeList(items=[ScheduledChangeOut.of(r) for r in rows], total=total)
+
+
+@router.delete("/scheduled-changes/{change_id}", status_code=204, responses=WRITE)
+def cancel(
+    change_id: int, principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
+) -> Response:
+    service.cancel(db, principal, change_id)
+    return Response(status_code=204)

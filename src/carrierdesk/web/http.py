@@ -1,0 +1,99 @@
+"""What every HTTP layer shares: one transaction per request, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from carrierdesk.auth.principals import Principal, Via
+from carrierdesk.auth.service import resolve
+from carrierdesk.errors import AppError, Forbidden, NotAuthenticated
+
+SESSION_COOKIE = "cd_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class TransactionRoute(APIRoute):
+    """Opens the request's session; commits before the response leaves, rolls back on error."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            factory: sessionmaker[Session] = request.app.state.sessionmaker
+            session = factory()
+            request.state.db = session
+            try:
+                response = await handler(request)
+                if response.status_code < 400:
+                    await run_in_threadpool(session.commit)
+                else:
+                    await run_in_threadpool(session.rollback)
+                return response
+            except AppError as exc:
+                await run_in_threadpool(session.commit if exc.keep_changes else session.rollback)
+                raise
+            except BaseException:
+                await run_in_threadpool(session.rollback)
+                raise
+            finally:
+                await run_in_threadpool(session.close)
+
+        return run_in_transaction
+
+
+def get_db(request: Request) -> Session:
+    session: Session = request.state.db
+    return session
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API token or a session token")
+
+
+def _from_cookie(request: Request, db: Session, via: Via) -> Principal | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = resolve(db, raw, via) if raw else None
+    if found is None:
+        return None
+    principal, row = found
+    if request.method not in SAFE_METHODS and row is not None:
+        sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
+        if sent != row.csrf_token:
+            raise Forbidden("The form has expired or did not come from this site; reload it.")
+    return principal
+
+
+def api_principal(
+    request: Request,
+    db: Session = Depends(get_db),
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal:
+    """The caller of an API endpoint: a bearer token, or the Control Panel's own cookie."""
+    found = resolve(db, credentials.credentials, "api") if credentials else None
+    principal = found[0] if found else None
+    if principal is None and credentials is None:
+        principal = _from_cookie(request, db, "web")
+    if principal is None:
+        raise NotAuthenticated("Log in, or send a valid bearer token.")
+    return principal.with_request(
+        ip=client_ip(request), comment=request.headers.get("X-Audit-Comment") or None
+    )
+
+
+class Page:
+    """`limit` (default 50, max 500) and `offset`, as every list of the API takes them."""
+
+    def __init__(self, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+        self.limit = limit
+        self.offset = offset

@@ -1,0 +1,94 @@
+"""problem+json (RFC 9457): how the API answers errors, and how OpenAPI documents them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+
+from carrierdesk.errors import AppError, Conflict, FieldError, Invalid, Malformed, TooManyAttempts
+
+PROBLEM = "application/problem+json"
+
+
+class ProblemField(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemField] | None = None
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    described = {400: "Malformed request", 401: "Not authenticated", 403: "Not allowed",
+                 404: "Not found", 409: "Conflict with existing data",
+                 422: "Invalid field values", 429: "Too many attempts"}
+    return {
+        s: {"model": Problem, "description": described[s],
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for s in statuses
+    }
+
+
+READ = responses(401, 403, 404, 422)
+WRITE = responses(400, 401, 403, 404, 409, 422)
+
+
+def problem_response(exc: AppError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM,
+                        headers=headers)
+
+
+def validation_problem(exc: RequestValidationError) -> AppError:
+    errors = list(exc.errors())
+    if any(e.get("type") in {"json_invalid", "model_attributes_type"} for e in errors):
+        return Malformed("The request body is not valid JSON.")
+    if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",) for e in errors):
+        return Malformed("The request needs a JSON body.")
+    fields = [FieldError(_field(e.get("loc", ())), _message(e)) for e in errors]
+    detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
+    return Invalid(detail, fields)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(validation_problem(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Only reachable when two requests race past the service's own checks.
+        return problem_response(Conflict("The change conflicts with data saved meanwhile."))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
+        body = {"type": "about:blank", "title": titles.get(exc.status_code, "Error"),
+                "status": exc.status_code, "detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM,
+                            headers=getattr(exc, "headers", None))

@@ -1,0 +1,173 @@
+"""Test fixtures: every database test runs on SQLite and, when CARRIERDESK_TEST_POSTGRES_URL is
+set (as .ci/run does), on PostgreSQL too. Schemas are built by the Alembic migrations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from carrierdesk.app import create_app
+from carrierdesk.auth.principals import CLI
+from carrierdesk.auth.service import create_api_token, create_user
+from carrierdesk.config import get_settings
+from carrierdesk.db import get_engine, get_sessionmaker, transaction
+from carrierdesk.migrate import upgrade
+
+PG_URL = os.environ.get("CARRIERDESK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+PASSWORD = "Str0ng!Passw0rd"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    get_engine.cache_clear()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    assert PG_URL, "CARRIERDESK_TEST_POSTGRES_URL is not set"
+    name = f"carrierdesk_test_{_worker()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = get_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a copy of the SQLite template, or PostgreSQL truncated."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+        yield url
+        get_engine(url).dispose()
+        get_engine.cache_clear()
+        get_sessionmaker.cache_clear()
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _truncate_postgres(url)
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts from default settings (no SMTP, default realm)."""
+    for key in list(os.environ):
+        if key.startswith("CARRIERDESK_") and key != "CARRIERDESK_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Session]:
+    """A session for arranging and checking data directly (commits on exit)."""
+    with transaction(db_url) as session:
+        yield session
+
+
+@dataclass
+class Api:
+    """An HTTP client of the API that sends one principal's bearer token."""
+
+    client: TestClient
+    token: str | None
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)),
+                               **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(f"/api/v1{path}", json=json,
+                                headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(f"/api/v1{path}", json=json,
+                                 headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(f"/api/v1{path}",
+                                  headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(db_url)) as test_client:
+        yield test_client
+
+
+def make_token(db_url: str, role: str) -> str:
+    with transaction(db_url) as session:
+        _token, raw = create_api_token(session, CLI, f"test {role}", role)
+    return raw
+
+
+@pytest.fixture
+def admin(client: TestClient, db_url: str) -> Api:
+    return Api(client, make_token(db_url, "admin"))
+
+
+@pytest.fixture
+def operator(client: TestClient, db_url: str) -> Api:
+    return Api(client, make_token(db_url, "operator"))
+
+
+@pytest.fixture
+def viewer(client: TestClient, db_url: str) -> Api:
+    return Api(client, make_token(db_url, "viewer"))
+
+
+@pytest.fixture
+def anonymous(client: TestClient) -> Api:
+    return Api(client, None)
+
+
+@pytest.fixture
+def admin_user(db_url: str) -> tuple[str, str]:
+    """A Control Panel admin (email, password) for login tests."""
+    with transaction(db_url) as session:
+        create_user(session, CLI, "boss@carrier.example", "admin", PASSWORD)
+    return "boss@carrier.example", PASSWORD
+
+
+def problem_fields(response: Any) -> dict[str, str]:
+    """{field: message} of a problem+json answer."""
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    return {e["field"]: e["message"] for e in response.json().get("errors", [])}
