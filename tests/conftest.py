@@ -111,20 +111,24 @@ class Api:
         return {**headers, **(extra or {})}
 
     def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)),
-                               **kw)
+        return self.client.get(
+            f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(f"/api/v1{path}", json=json,
-                                headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(
+            f"/api/v1{path}", json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(f"/api/v1{path}", json=json,
-                                 headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            f"/api/v1{path}", json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, path: str, **kw: Any) -> Any:
-        return self.client.delete(f"/api/v1{path}",
-                                  headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.delete(
+            f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
 
 @pytest.fixture

@@ -18,8 +18,15 @@ from carrierdesk.settings.api import router as settings_router
 from carrierdesk.web import problems
 from carrierdesk.web.http import TransactionRoute, get_db
 
-ROUTERS = [auth_router, customers_router, contacts_router, scheduling_router, audit_router,
-           outbox_router, settings_router]
+ROUTERS = [
+    auth_router,
+    customers_router,
+    contacts_router,
+    scheduling_router,
+    audit_router,
+    outbox_router,
+    settings_router,
+]
 
 
 class Health(BaseModel):
@@ -38,10 +45,13 @@ def health(db: Session = Depends(get_db)) -> Health:
 
 def create_api() -> FastAPI:
     api = FastAPI(
-        title="carrierdesk API", version=__version__, openapi_url="/openapi.json",
-        docs_url="/docs", redoc_url=None,
+        title="carrierdesk API",
+        version=__version__,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
         description="The REST API of carrierdesk: customers, contacts, numbering, CDRs, "
-                    "summaries and invoices. Authenticate with `Authorization: Bearer <token>`.",
+        "summaries and invoices. Authenticate with `Authorization: Bearer <token>`.",
     )
     problems.install(api)
     api.include_router(health_router)

@@ -28,8 +28,9 @@ def create_app(database_url: str | None = None, run_worker: bool = False) -> Fas
         if stop is not None:
             stop.set()
 
-    app = FastAPI(title="carrierdesk", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="carrierdesk", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     api = create_api()
     for target in (app, api):
         target.state.sessionmaker = get_sessionmaker(url)

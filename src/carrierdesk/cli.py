@@ -12,8 +12,11 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
 
-app = typer.Typer(help="carrierdesk: the customer back office of a VoIP carrier.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="carrierdesk: the customer back office of a VoIP carrier.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 ROLE_HELP = "admin, operator or viewer"
 
@@ -40,10 +43,16 @@ def serve(
 
     migrate()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    console.print(f"Control Panel: [bold]http://{host}:{port}/[/bold]  "
-                  f"API: http://{host}:{port}/api/v1/docs")
-    uvicorn.run(create_app(run_worker=not no_worker), host=host, port=port,
-                proxy_headers=True, log_level="info")
+    console.print(
+        f"Control Panel: [bold]http://{host}:{port}/[/bold]  API: http://{host}:{port}/api/v1/docs"
+    )
+    uvicorn.run(
+        create_app(run_worker=not no_worker),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -110,16 +119,21 @@ def demo(
     if result is None:
         console.print("The database already holds data: demo data not loaded.")
     else:
-        console.print(f"Demo account loaded: {result.customers} customers, "
-                      f"{result.contacts} contacts.")
+        console.print(
+            f"Demo account loaded: {result.customers} customers, {result.contacts} contacts."
+        )
     with transaction() as session:
         demo_login = has_demo_admin(session)
     if demo_login:
-        console.print(f"Control Panel: [bold]{get_settings().base_url}/[/bold]  login "
-                      f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]")
+        console.print(
+            f"Control Panel: [bold]{get_settings().base_url}/[/bold]  login "
+            f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]"
+        )
     else:
-        console.print(f"Control Panel: [bold]{get_settings().base_url}/[/bold] (log in with "
-                      "your admin; `carrierdesk create-admin --email …` makes one)")
+        console.print(
+            f"Control Panel: [bold]{get_settings().base_url}/[/bold] (log in with "
+            "your admin; `carrierdesk create-admin --email …` makes one)"
+        )
 
 
 if __name__ == "__main__":

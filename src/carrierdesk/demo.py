@@ -35,9 +35,26 @@ CUSTOMERS = [
     ("Redwood Contact Solutions", "RCS-388", "USD", "inactive", 0, "none", "+19165550154"),
     ("Kestrel Mobile", "KMO-712", "GBP", "active", 150, "monthly", "+442079460958"),
 ]
-PEOPLE = ["Ann Lee", "Raj Patel", "Maria Gonzalez", "Tom Becker", "Yuki Tanaka", "Olu Adeyemi",
-          "Sofia Rossi", "Liam O'Brien", "Chen Wei", "Fatima Khan", "Jonas Berg", "Amara Diallo",
-          "Grace Kim", "Pavel Novak", "Isla Murray", "Diego Herrera", "Nina Schulz", "Omar Haddad"]
+PEOPLE = [
+    "Ann Lee",
+    "Raj Patel",
+    "Maria Gonzalez",
+    "Tom Becker",
+    "Yuki Tanaka",
+    "Olu Adeyemi",
+    "Sofia Rossi",
+    "Liam O'Brien",
+    "Chen Wei",
+    "Fatima Khan",
+    "Jonas Berg",
+    "Amara Diallo",
+    "Grace Kim",
+    "Pavel Novak",
+    "Isla Murray",
+    "Diego Herrera",
+    "Nina Schulz",
+    "Omar Haddad",
+]
 TYPES = ["billing", "technical", "noc", "management", "sales", "rates", "general"]
 
 
@@ -61,20 +78,38 @@ def load_demo(session: Session, only_if_empty: bool = False) -> DemoResult | Non
         create_user(session, CLI, DEMO_ADMIN, "admin", DEMO_PASSWORD)
     contacts = 0
     for name, ref, currency, status, channels, schedule, phone in CUSTOMERS:
-        customer = create_customer(session, CLI, CustomerCreate(
-            name=name, reference=ref, currency=currency, status=status, channels=channels,
-            invoice_schedule=schedule, tax_rate=Decimal(rng.choice(["0", "5", "20"])),
-        ))
+        customer = create_customer(
+            session,
+            CLI,
+            CustomerCreate(
+                name=name,
+                reference=ref,
+                currency=currency,
+                status=status,
+                channels=channels,
+                invoice_schedule=schedule,
+                tax_rate=Decimal(rng.choice(["0", "5", "20"])),
+            ),
+        )
         domain = name.lower().split()[0].replace("'", "") + ".example"
         for i, person in enumerate(rng.sample(PEOPLE, rng.randint(2, 5))):
             first = person.split()[0].lower()
-            create_contact(session, CLI, customer.id, ContactCreate(
-                name=person, email=f"{first}@{domain}",
-                phone=phone if i == 0 else None,
-                contact_type=TYPES[i % len(TYPES)] if i else "billing",
-                email_verified=rng.random() < 0.7, mobile_verified=False,
-                public_notes="Primary contact for invoices." if i == 0 else "",
-                private_notes="Prefers email; escalate outages to the NOC line." if i == 1 else "",
-            ))
+            create_contact(
+                session,
+                CLI,
+                customer.id,
+                ContactCreate(
+                    name=person,
+                    email=f"{first}@{domain}",
+                    phone=phone if i == 0 else None,
+                    contact_type=TYPES[i % len(TYPES)] if i else "billing",
+                    email_verified=rng.random() < 0.7,
+                    mobile_verified=False,
+                    public_notes="Primary contact for invoices." if i == 0 else "",
+                    private_notes="Prefers email; escalate outages to the NOC line."
+                    if i == 1
+                    else "",
+                ),
+            )
             contacts += 1
     return DemoResult(len(CUSTOMERS), contacts, DEMO_ADMIN, DEMO_PASSWORD)

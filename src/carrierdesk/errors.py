@@ -1,4 +1,7 @@
-"""Errors a person can act on. Services raise them; the API renders problem+json, pages form errors."""
+"""Errors a person can act on.
+
+Services raise them; the API renders them as problem+json, pages as form errors.
+"""
 
 from __future__ import annotations
 

@@ -41,14 +41,27 @@ class AuditList(BaseModel):
 
 @router.get("/audit-log", response_model=AuditList, responses=READ)
 def audit_log(
-    customer_id: int | None = None, contact_id: int | None = None, actor: str | None = None,
-    action: str | None = None, since: datetime | None = Query(None, alias="from"),
-    until: datetime | None = Query(None, alias="to"), page: Page = Depends(),
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = Query(None, alias="from"),
+    until: datetime | None = Query(None, alias="to"),
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> AuditList:
     rows, total = service.list_entries(
-        db, principal, customer_id=customer_id, contact_id=contact_id, actor=actor,
-        action=action, since=since, until=until, limit=page.limit, offset=page.offset,
+        db,
+        principal,
+        customer_id=customer_id,
+        contact_id=contact_id,
+        actor=actor,
+        action=action,
+        since=since,
+        until=until,
+        limit=page.limit,
+        offset=page.offset,
     )
     items = [AuditEntryOut.model_validate({**r.__dict__, "table": r.table_name}) for r in rows]
     return AuditList(items=items, total=total)

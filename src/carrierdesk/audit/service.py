@@ -15,8 +15,19 @@ from carrierdesk.errors import Invalid
 from carrierdesk.models import AuditEntry, OptionRow
 
 SECRET_FIELDS = frozenset(
-    {"password", "password_hash", "ha1", "ha1b", "token", "token_hash", "totp_secret", "secret",
-     "pin", "moderator_pin", "code"}
+    {
+        "password",
+        "password_hash",
+        "ha1",
+        "ha1b",
+        "token",
+        "token_hash",
+        "totp_secret",
+        "secret",
+        "pin",
+        "moderator_pin",
+        "code",
+    }
 )
 MASK = "••••••"
 
@@ -70,9 +81,9 @@ def record(
     after: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    if principal.via == "web" and not principal.comment and _is_save(action):
-        if comment_required(session):
-            raise Invalid.field("audit_comment", "a reason for this change is required")
+    needs_comment = principal.via == "web" and not principal.comment and _is_save(action)
+    if needs_comment and comment_required(session):
+        raise Invalid.field("audit_comment", "a reason for this change is required")
     entry = AuditEntry(
         actor_kind=principal.kind,
         actor_id=principal.id,
@@ -110,7 +121,7 @@ def list_entries(
     offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
     require_staff(principal, "read")
-    stmt: Select[tuple[AuditEntry]] = select(AuditEntry)
+    stmt: Select[AuditEntry] = select(AuditEntry)
     if customer_id is not None:
         stmt = stmt.where(AuditEntry.customer_id == customer_id)
     if contact_id is not None:
@@ -124,7 +135,5 @@ def list_entries(
     if until:
         stmt = stmt.where(AuditEntry.at < until)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
-    ).all()
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -49,9 +49,7 @@ def policy_failures(password: str, email: str | None = None) -> list[str]:
 def check_policy(password: str, email: str | None = None, field: str = "password") -> None:
     failures = policy_failures(password, email)
     if failures:
-        raise Invalid(
-            f"{field} " + "; ".join(failures), [FieldError(field, f) for f in failures]
-        )
+        raise Invalid(f"{field} " + "; ".join(failures), [FieldError(field, f) for f in failures])
 
 
 def generate_password(length: int = GENERATED_LENGTH) -> str:

@@ -7,7 +7,7 @@ customer's records are 404 to it, exactly as if they did not exist.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -23,7 +23,7 @@ _GRANTS: dict[str, set[str]] = {
     "admin": {"read", "write", "admin"},
 }
 
-T = TypeVar("T", bound=tuple[object, ...])
+S = TypeVar("S", bound=Select[Any])
 
 
 def require_staff(principal: Principal, need: Need) -> None:
@@ -45,9 +45,7 @@ def require_customer(principal: Principal, customer_id: int, need: Need) -> None
     require_staff(principal, need)
 
 
-def scope_to_customer(
-    stmt: Select[T], principal: Principal, column: InstrumentedAttribute[int]
-) -> Select[T]:
+def scope_to_customer(stmt: S, principal: Principal, column: InstrumentedAttribute[int]) -> S:
     """The scoping helper: a contact's queries only ever see its own customer's rows."""
     if principal.is_contact:
         return stmt.where(column == principal.customer_id)

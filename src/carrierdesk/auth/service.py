@@ -9,8 +9,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record
-from carrierdesk.auth.passwords import check_policy, generate_password, hash_password
-from carrierdesk.auth.passwords import verify_password
+from carrierdesk.auth.passwords import (
+    check_policy,
+    generate_password,
+    hash_password,
+    verify_password,
+)
 from carrierdesk.auth.permissions import ROLES, require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.tokens import digest, new_secret
@@ -30,7 +34,11 @@ def principal_for_user(user: User, via: Via, session_id: int | None = None) -> P
 
 def principal_for_contact(contact: Contact, via: Via, session_id: int | None = None) -> Principal:
     return Principal(
-        "contact", contact.id, contact.email, customer_id=contact.customer_id, via=via,
+        "contact",
+        contact.id,
+        contact.email,
+        customer_id=contact.customer_id,
+        via=via,
         session_id=session_id,
     )
 
@@ -50,8 +58,13 @@ def login(session: Session, email: str, password: str, ip: str | None, via: Via)
     elif user is None and contact is None:
         verify_password(None, password)  # spend the same time as for a real account
     failed = Principal("system", None, email[:320], via=via, ip=ip)
-    record(session, failed, "login_failed", table="users" if user else "contacts",
-           message=f"Failed login for {email[:320]}")
+    record(
+        session,
+        failed,
+        "login_failed",
+        table="users" if user else "contacts",
+        message=f"Failed login for {email[:320]}",
+    )
     raise LoginFailed(BAD_CREDENTIALS)
 
 
@@ -62,9 +75,13 @@ def _contact_may_log_in(contact: Contact) -> bool:
 def _audit_login(session: Session, principal: Principal, ip: str | None) -> None:
     is_contact = principal.is_contact
     record(
-        session, principal.with_request(ip=ip), "login",
-        table="contacts" if is_contact else "users", record_id=principal.id,
-        customer_id=principal.customer_id, contact_id=principal.id if is_contact else None,
+        session,
+        principal.with_request(ip=ip),
+        "login",
+        table="contacts" if is_contact else "users",
+        record_id=principal.id,
+        customer_id=principal.customer_id,
+        contact_id=principal.id if is_contact else None,
         message=f"{principal.name} logged in ({principal.via})",
     )
 
@@ -147,16 +164,28 @@ def create_user(
     key = email.strip().casefold()
     if session.scalar(select(User.id).where(User.email_key == key)) is not None:
         raise Conflict(f"A user with the email {email} already exists.")
-    user = User(email=email.strip(), email_key=key, role=role, password_hash=hash_password(password))
+    user = User(
+        email=email.strip(), email_key=key, role=role, password_hash=hash_password(password)
+    )
     session.add(user)
     session.flush()
-    record(session, principal, "create", table="users", record_id=user.id,
-           message=f"User {email} created ({role})", after={"email": email, "role": role})
+    record(
+        session,
+        principal,
+        "create",
+        table="users",
+        record_id=user.id,
+        message=f"User {email} created ({role})",
+        after={"email": email, "role": role},
+    )
     return user, password
 
 
 def create_api_token(
-    session: Session, principal: Principal, name: str, role: str,
+    session: Session,
+    principal: Principal,
+    name: str,
+    role: str,
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     require_staff(principal, "admin")
@@ -168,6 +197,13 @@ def create_api_token(
     token = ApiToken(name=name.strip(), role=role, token_hash=digest(raw), expires_at=expires_at)
     session.add(token)
     session.flush()
-    record(session, principal, "create", table="api_tokens", record_id=token.id,
-           message=f"API token '{name}' created ({role})", after={"name": name, "role": role})
+    record(
+        session,
+        principal,
+        "create",
+        table="api_tokens",
+        record_id=token.id,
+        message=f"API token '{name}' created ({role})",
+        after={"name": name, "role": role},
+    )
     return token, raw

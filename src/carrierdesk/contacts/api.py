@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.contacts import service
-from carrierdesk.contacts.schemas import ContactCreate, ContactList, ContactOut, ContactUpdate
-from carrierdesk.contacts.schemas import PasswordChange
+from carrierdesk.contacts.schemas import (
+    ContactCreate,
+    ContactList,
+    ContactOut,
+    ContactUpdate,
+    PasswordChange,
+)
 from carrierdesk.models import Contact, ScheduledChange
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
 from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["contacts"], route_class=TransactionRoute)
-SCHEDULED = {202: {"model": ScheduledChangeOut, "description": "Scheduled for apply_at"}}
+SCHEDULED: dict[int | str, dict[str, Any]] = {
+    202: {"model": ScheduledChangeOut, "description": "Scheduled for apply_at"}
+}
 
 
 def _answer(result: Contact | ScheduledChange, principal: Principal) -> ContactOut | JSONResponse:
@@ -26,18 +35,27 @@ def _answer(result: Contact | ScheduledChange, principal: Principal) -> ContactO
 
 @router.get("/customers/{customer_id}/contacts", response_model=ContactList, responses=READ)
 def customer_contacts(
-    customer_id: int, page: Page = Depends(), principal: Principal = Depends(api_principal),
+    customer_id: int,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ContactList:
-    rows, total = service.list_contacts(db, principal, customer_id=customer_id,
-                                        limit=page.limit, offset=page.offset)
+    rows, total = service.list_contacts(
+        db, principal, customer_id=customer_id, limit=page.limit, offset=page.offset
+    )
     return ContactList(items=[service.to_out(c, principal) for c in rows], total=total)
 
 
-@router.post("/customers/{customer_id}/contacts", status_code=201, response_model=ContactOut,
-             responses={**WRITE, **SCHEDULED})
+@router.post(
+    "/customers/{customer_id}/contacts",
+    status_code=201,
+    response_model=ContactOut,
+    responses={**WRITE, **SCHEDULED},
+)
 def create_contact(
-    customer_id: int, body: ContactCreate, principal: Principal = Depends(api_principal),
+    customer_id: int,
+    body: ContactCreate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ContactOut | JSONResponse:
     return _answer(service.create_contact(db, principal, customer_id, body), principal)
@@ -45,15 +63,29 @@ def create_contact(
 
 @router.get("/contacts", response_model=ContactList, responses=READ)
 def global_contacts(
-    q: str | None = None, customer_id: int | None = None, contact_type: str | None = None,
-    email_verified: bool | None = None, mobile_verified: bool | None = None,
-    enabled: bool | None = None, sort: str = "name", page: Page = Depends(),
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+    q: str | None = None,
+    customer_id: int | None = None,
+    contact_type: str | None = None,
+    email_verified: bool | None = None,
+    mobile_verified: bool | None = None,
+    enabled: bool | None = None,
+    sort: str = "name",
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> ContactList:
     rows, total = service.list_contacts(
-        db, principal, q=q, customer_id=customer_id, contact_type=contact_type,
-        email_verified=email_verified, mobile_verified=mobile_verified, enabled=enabled,
-        sort=sort, limit=page.limit, offset=page.offset,
+        db,
+        principal,
+        q=q,
+        customer_id=customer_id,
+        contact_type=contact_type,
+        email_verified=email_verified,
+        mobile_verified=mobile_verified,
+        enabled=enabled,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
     )
     return ContactList(items=[service.to_out(c, principal) for c in rows], total=total)
 
@@ -65,10 +97,11 @@ def get_contact(
     return service.to_out(service.get_contact(db, principal, contact_id), principal)
 
 
-@router.patch("/contacts/{contact_id}", response_model=ContactOut,
-              responses={**WRITE, **SCHEDULED})
+@router.patch("/contacts/{contact_id}", response_model=ContactOut, responses={**WRITE, **SCHEDULED})
 def update_contact(
-    contact_id: int, body: ContactUpdate, principal: Principal = Depends(api_principal),
+    contact_id: int,
+    body: ContactUpdate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ContactOut | JSONResponse:
     return _answer(service.update_contact(db, principal, contact_id, body), principal)
@@ -84,7 +117,9 @@ def delete_contact(
 
 @router.post("/contacts/{contact_id}/password", status_code=204, responses=WRITE)
 def change_password(
-    contact_id: int, body: PasswordChange, principal: Principal = Depends(api_principal),
+    contact_id: int,
+    body: PasswordChange,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
     service.change_password(db, principal, contact_id, body)

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.passwords import check_policy, generate_password, hash_password
-from carrierdesk.auth.passwords import policy_failures, verify_password
+from carrierdesk.auth.passwords import (
+    check_policy,
+    generate_password,
+    hash_password,
+    policy_failures,
+    verify_password,
+)
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import end_contact_sessions
 from carrierdesk.config import get_settings
-from carrierdesk.contacts.schemas import CONTACT_TYPES, SORTS, ContactCreate, ContactOut
-from carrierdesk.contacts.schemas import ContactUpdate, PasswordChange
+from carrierdesk.contacts.schemas import (
+    CONTACT_TYPES,
+    SORTS,
+    ContactCreate,
+    ContactOut,
+    ContactUpdate,
+    PasswordChange,
+)
 from carrierdesk.customers.service import get_customer
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import Contact, Customer, ScheduledChange
@@ -24,22 +36,40 @@ from carrierdesk.models.base import utcnow
 from carrierdesk.notify.service import queue_email
 from carrierdesk.scheduling.service import is_future, schedule
 
-AUDITED = ("name", "email", "phone", "mobile", "contact_type", "public_notes", "private_notes",
-           "email_verified", "mobile_verified", "ip_whitelist", "enabled")
-NOTES = ("public_notes", "private_notes")
-CREDENTIAL = re.compile(
-    r"\b(pass(?:word|wd|code)?|pwd|pw|secret|pin)\s*[:=]\s*\S+", re.IGNORECASE
+AUDITED = (
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "contact_type",
+    "public_notes",
+    "private_notes",
+    "email_verified",
+    "mobile_verified",
+    "ip_whitelist",
+    "enabled",
 )
-# A password is "auto" (generate and email), ("plain", text) or ("hash", argon2 hash).
-NewPassword = tuple[str, str] | tuple[str]
+NOTES = ("public_notes", "private_notes")
+CREDENTIAL = re.compile(r"\b(pass(?:word|wd|code)?|pwd|pw|secret|pin)\s*[:=]\s*\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A password to set: "auto" (generate and email), "plain" text, or an argon2 "hash"."""
+
+    kind: Literal["auto", "plain", "hash"]
+    value: str = ""
 
 
 def to_out(contact: Contact, principal: Principal) -> ContactOut:
     """What a principal may see of a contact: private notes never reach the customer's side."""
     return ContactOut.model_validate(
         {
-            **{f: getattr(contact, f) for f in ContactOut.model_fields
-               if f not in {"customer_name", "has_password", "private_notes"}},
+            **{
+                f: getattr(contact, f)
+                for f in ContactOut.model_fields
+                if f not in {"customer_name", "has_password", "private_notes"}
+            },
             "customer_name": contact.customer.name,
             "has_password": contact.password_hash is not None,
             "private_notes": None if principal.is_contact else contact.private_notes,
@@ -48,10 +78,18 @@ def to_out(contact: Contact, principal: Principal) -> ContactOut:
 
 
 def list_contacts(
-    session: Session, principal: Principal, *, customer_id: int | None = None,
-    q: str | None = None, contact_type: str | None = None, email_verified: bool | None = None,
-    mobile_verified: bool | None = None, enabled: bool | None = None, sort: str = "name",
-    limit: int = 50, offset: int = 0,
+    session: Session,
+    principal: Principal,
+    *,
+    customer_id: int | None = None,
+    q: str | None = None,
+    contact_type: str | None = None,
+    email_verified: bool | None = None,
+    mobile_verified: bool | None = None,
+    enabled: bool | None = None,
+    sort: str = "name",
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Contact], int]:
     if customer_id is not None:
         get_customer(session, principal, customer_id)
@@ -61,27 +99,37 @@ def list_contacts(
         raise Invalid.field("sort", f"must be one of {', '.join(SORTS)}")
     if contact_type is not None and contact_type not in CONTACT_TYPES:
         raise Invalid.field("contact_type", f"must be one of {', '.join(CONTACT_TYPES)}")
-    stmt: Select[tuple[Contact]] = scope_to_customer(
+    stmt: Select[Contact] = scope_to_customer(
         select(Contact).join(Customer), principal, Contact.customer_id
     )
     if customer_id is not None:
         stmt = stmt.where(Contact.customer_id == customer_id)
     if q:
         like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(
-            func.lower(Contact.name).like(like), Contact.email_key.like(like),
-            Contact.phone.like(like), Contact.mobile.like(like),
-            func.lower(Customer.name).like(like),
-        ))
-    for column, wanted in ((Contact.contact_type, contact_type),
-                           (Contact.email_verified, email_verified),
-                           (Contact.mobile_verified, mobile_verified),
-                           (Contact.enabled, enabled)):
+        stmt = stmt.where(
+            or_(
+                func.lower(Contact.name).like(like),
+                Contact.email_key.like(like),
+                Contact.phone.like(like),
+                Contact.mobile.like(like),
+                func.lower(Customer.name).like(like),
+            )
+        )
+    for column, wanted in (
+        (Contact.contact_type, contact_type),
+        (Contact.email_verified, email_verified),
+        (Contact.mobile_verified, mobile_verified),
+        (Contact.enabled, enabled),
+    ):
         if wanted is not None:
             stmt = stmt.where(column == wanted)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    key = {"name": func.lower(Contact.name), "email": Contact.email_key,
-           "customer": func.lower(Customer.name), "created_at": Contact.created_at}
+    key = {
+        "name": func.lower(Contact.name),
+        "email": Contact.email_key,
+        "customer": func.lower(Customer.name),
+        "created_at": Contact.created_at,
+    }
     order = key[sort.lstrip("-")]
     stmt = stmt.order_by(order.desc() if sort.startswith("-") else order.asc(), Contact.id)
     return list(session.scalars(stmt.limit(limit).offset(offset))), total
@@ -108,25 +156,36 @@ def create_contact(
         assert data.apply_at is not None
         _check_notes(data.public_notes, data.private_notes, password)
         payload = data.model_dump(mode="json", exclude={"apply_at", "password"})
-        if password[0] == "plain":
-            payload["password_hash"] = hash_password(password[1])  # never the password itself
-        return schedule(session, principal, kind="contact.create", target_id=None,
-                        customer_id=customer.id, payload=payload, apply_at=data.apply_at,
-                        summary=f"Add contact {data.name} <{data.email}> to {customer.name}")
+        if password.kind == "plain":
+            payload["password_hash"] = hash_password(password.value)  # never the password itself
+        return schedule(
+            session,
+            principal,
+            kind="contact.create",
+            target_id=None,
+            customer_id=customer.id,
+            payload=payload,
+            apply_at=data.apply_at,
+            summary=f"Add contact {data.name} <{data.email}> to {customer.name}",
+        )
     return _create(session, principal, customer, data, password)
 
 
 def apply_contact_create(
-    session: Session, principal: Principal, _target_id: int | None, customer_id: int | None,
+    session: Session,
+    principal: Principal,
+    _target_id: int | None,
+    customer_id: int | None,
     payload: dict[str, Any],
 ) -> int:
     assert customer_id is not None
     fields = dict(payload)
     password_hash = fields.pop("password_hash", None)
     data = ContactCreate.model_validate(fields)
-    password: NewPassword = ("hash", password_hash) if password_hash else ("auto",)
-    return _create(session, principal, get_customer(session, principal, customer_id), data,
-                   password).id
+    password = NewPassword("hash", password_hash) if password_hash else NewPassword("auto")
+    return _create(
+        session, principal, get_customer(session, principal, customer_id), data, password
+    ).id
 
 
 def _new_password(auto: bool, password: str | None, email: str) -> NewPassword:
@@ -135,30 +194,45 @@ def _new_password(auto: bool, password: str | None, email: str) -> NewPassword:
             raise Invalid.field(
                 "password", "leave it empty when Auto Generate & Email Password is on"
             )
-        return ("auto",)
+        return NewPassword("auto")
     if not password:
         raise Invalid.field("password", "is required when Auto Generate & Email Password is off")
     check_policy(password, email)
-    return ("plain", password)
+    return NewPassword("plain", password)
 
 
-def _create(session: Session, principal: Principal, customer: Customer, data: ContactCreate,
-            password: NewPassword) -> Contact:
+def _create(
+    session: Session,
+    principal: Principal,
+    customer: Customer,
+    data: ContactCreate,
+    password: NewPassword,
+) -> Contact:
     email = str(data.email)
     _check_email_free(session, email, None)
     _check_notes(data.public_notes, data.private_notes, password)
-    generated = generate_password() if password[0] == "auto" else None
+    generated = generate_password() if password.kind == "auto" else None
     contact = Contact(
         **data.model_dump(exclude={"apply_at", "password", "auto_generate_password", "email"}),
-        customer_id=customer.id, email=email, email_key=email.casefold(),
-        password_hash=_hash_of(password, generated), password_changed_at=utcnow(),
+        customer_id=customer.id,
+        email=email,
+        email_key=email.casefold(),
+        password_hash=_hash_of(password, generated),
+        password_changed_at=utcnow(),
     )
     session.add(contact)
     session.flush()
-    record(session, principal, "create", table="contacts", record_id=contact.id,
-           customer_id=customer.id, contact_id=contact.id,
-           message=f"Contact {contact.name} <{email}> added to {customer.name}",
-           after={**snapshot(contact, AUDITED), "password": "set"})
+    record(
+        session,
+        principal,
+        "create",
+        table="contacts",
+        record_id=contact.id,
+        customer_id=customer.id,
+        contact_id=contact.id,
+        message=f"Contact {contact.name} <{email}> added to {customer.name}",
+        after={**snapshot(contact, AUDITED), "password": "set"},
+    )
     if generated:
         _email_password(session, principal, contact, generated, "contact_welcome")
     return contact
@@ -167,7 +241,7 @@ def _create(session: Session, principal: Principal, customer: Customer, data: Co
 def _hash_of(password: NewPassword, generated: str | None) -> str:
     if generated is not None:
         return hash_password(generated)
-    return hash_password(password[1]) if password[0] == "plain" else password[1]  # type: ignore[misc]
+    return hash_password(password.value) if password.kind == "plain" else password.value
 
 
 def update_contact(
@@ -178,15 +252,24 @@ def update_contact(
     if is_future(data.apply_at):
         assert data.apply_at is not None
         payload = data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
-        return schedule(session, principal, kind="contact.update", target_id=contact.id,
-                        customer_id=contact.customer_id, payload=payload,
-                        apply_at=data.apply_at,
-                        summary=f"Edit contact {contact.name} <{contact.email}>")
+        return schedule(
+            session,
+            principal,
+            kind="contact.update",
+            target_id=contact.id,
+            customer_id=contact.customer_id,
+            payload=payload,
+            apply_at=data.apply_at,
+            summary=f"Edit contact {contact.name} <{contact.email}>",
+        )
     return _update(session, principal, contact, data)
 
 
 def apply_contact_update(
-    session: Session, principal: Principal, target_id: int | None, _customer_id: int | None,
+    session: Session,
+    principal: Principal,
+    target_id: int | None,
+    _customer_id: int | None,
     payload: dict[str, Any],
 ) -> int:
     assert target_id is not None
@@ -194,11 +277,18 @@ def apply_contact_update(
     return _update(session, principal, contact, ContactUpdate.model_validate(payload)).id
 
 
-def _update(session: Session, principal: Principal, contact: Contact,
-            data: ContactUpdate) -> Contact:
+def _update(
+    session: Session, principal: Principal, contact: Contact, data: ContactUpdate
+) -> Contact:
     changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
-    for required in ("name", "email", "contact_type", "email_verified", "mobile_verified",
-                     "enabled"):
+    for required in (
+        "name",
+        "email",
+        "contact_type",
+        "email_verified",
+        "mobile_verified",
+        "enabled",
+    ):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be empty")
     for notes in NOTES:
@@ -212,16 +302,27 @@ def _update(session: Session, principal: Principal, contact: Contact,
             _check_email_free(session, changes["email"], contact.id)
             changes["email_key"] = changes["email"].casefold()
             changes.setdefault("email_verified", False)  # a new address is not verified yet
-    _check_notes(changes.get("public_notes", ""), changes.get("private_notes", ""),
-                 ("hash", contact.password_hash) if contact.password_hash else ("auto",))
+    _check_notes(
+        changes.get("public_notes", ""),
+        changes.get("private_notes", ""),
+        NewPassword("hash", contact.password_hash or ""),
+    )
     before = snapshot(contact, AUDITED)
     for key, value in changes.items():
         setattr(contact, key, value)
     session.flush()
-    record(session, principal, "update", table="contacts", record_id=contact.id,
-           customer_id=contact.customer_id, contact_id=contact.id,
-           message=f"Contact {contact.name} <{contact.email}> updated",
-           before=before, after=snapshot(contact, AUDITED))
+    record(
+        session,
+        principal,
+        "update",
+        table="contacts",
+        record_id=contact.id,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+        message=f"Contact {contact.name} <{contact.email}> updated",
+        before=before,
+        after=snapshot(contact, AUDITED),
+    )
     if changes.get("enabled") is False:
         end_contact_sessions(session, contact.id)
     return contact
@@ -234,9 +335,17 @@ def delete_contact(session: Session, principal: Principal, contact_id: int) -> N
     end_contact_sessions(session, contact.id)
     session.delete(contact)
     session.flush()
-    record(session, principal, "delete", table="contacts", record_id=contact_id,
-           customer_id=contact.customer_id, contact_id=contact_id,
-           message=f"Contact {contact.name} <{contact.email}> deleted", before=before)
+    record(
+        session,
+        principal,
+        "delete",
+        table="contacts",
+        record_id=contact_id,
+        customer_id=contact.customer_id,
+        contact_id=contact_id,
+        message=f"Contact {contact.name} <{contact.email}> deleted",
+        before=before,
+    )
 
 
 def change_password(
@@ -247,27 +356,44 @@ def change_password(
     require_customer(principal, contact.customer_id, "write")
     password = _new_password(data.auto_generate, data.password, contact.email)
     _check_notes(contact.public_notes, contact.private_notes, password)
-    generated = generate_password() if password[0] == "auto" else None
+    generated = generate_password() if password.kind == "auto" else None
     contact.password_hash = _hash_of(password, generated)
     contact.password_changed_at = utcnow()
     ended = end_contact_sessions(session, contact.id)
-    record(session, principal, "password_change", table="contacts", record_id=contact.id,
-           customer_id=contact.customer_id, contact_id=contact.id,
-           message=f"Password of {contact.email} changed "
-                   f"({'generated and emailed' if generated else 'typed by staff'}); "
-                   f"{ended} session(s) ended",
-           changes={"password": ["••••••", "••••••"]})
+    record(
+        session,
+        principal,
+        "password_change",
+        table="contacts",
+        record_id=contact.id,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+        message=f"Password of {contact.email} changed "
+        f"({'generated and emailed' if generated else 'typed by staff'}); "
+        f"{ended} session(s) ended",
+        changes={"password": ["••••••", "••••••"]},
+    )
     if generated:
         _email_password(session, principal, contact, generated, "contact_password_reset")
 
 
-def _email_password(session: Session, principal: Principal, contact: Contact, password: str,
-                    template: str) -> None:
+def _email_password(
+    session: Session, principal: Principal, contact: Contact, password: str, template: str
+) -> None:
     queue_email(
-        session, principal, to=contact.email, template=template,
-        context={"contact": contact, "customer": contact.customer, "password": password,
-                 "portal_url": get_settings().base_url.rstrip("/") + "/portal/"},
-        secrets=[password], customer_id=contact.customer_id, contact_id=contact.id,
+        session,
+        principal,
+        to=contact.email,
+        template=template,
+        context={
+            "contact": contact,
+            "customer": contact.customer,
+            "password": password,
+            "portal_url": get_settings().base_url.rstrip("/") + "/portal/",
+        },
+        secrets=[password],
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
     )
 
 
@@ -276,8 +402,10 @@ def _check_email_free(session: Session, email: str, contact_id: int | None) -> N
     if contact_id is not None:
         stmt = stmt.where(Contact.id != contact_id)
     if session.scalar(stmt) is not None:
-        raise Conflict(f"The email {email} is already used by another contact.",
-                       [FieldError("email", "is already used by another contact")])
+        raise Conflict(
+            f"The email {email} is already used by another contact.",
+            [FieldError("email", "is already used by another contact")],
+        )
 
 
 def _check_notes(public: str | None, private: str | None, password: NewPassword) -> None:
@@ -286,14 +414,14 @@ def _check_notes(public: str | None, private: str | None, password: NewPassword)
     for field, text in (("public_notes", public or ""), ("private_notes", private or "")):
         if not text:
             continue
-        if password[0] == "plain" and password[1] in text:  # type: ignore[misc]
+        if password.kind == "plain" and password.value in text:
             raise Invalid.field(field, "must not contain the contact's password")
-        if password[0] == "hash" and _holds_password(text, password[1]):  # type: ignore[misc]
+        if password.kind == "hash" and password.value and _holds_password(text, password.value):
             raise Invalid.field(field, "must not contain the contact's current password")
         if CREDENTIAL.search(text):
             raise Invalid.field(
-                field, "looks like a credential (e.g. 'password: …'); "
-                       "never store passwords in notes"
+                field,
+                "looks like a credential (e.g. 'password: …'); never store passwords in notes",
             )
 
 

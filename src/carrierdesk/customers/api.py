@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers import service
-from carrierdesk.customers.schemas import CustomerCreate, CustomerList, CustomerOut
-from carrierdesk.customers.schemas import CustomerUpdate
+from carrierdesk.customers.schemas import CustomerCreate, CustomerList, CustomerOut, CustomerUpdate
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
 from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
@@ -24,17 +23,22 @@ def customer_out(customer: Customer, contacts: int = 0) -> CustomerOut:
 
 @router.get("/customers", response_model=CustomerList, responses=READ)
 def list_customers(
-    q: str | None = None, status: str | None = None, page: Page = Depends(),
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+    q: str | None = None,
+    status: str | None = None,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> CustomerList:
-    rows, total = service.list_customers(db, principal, q=q, status=status, limit=page.limit,
-                                         offset=page.offset)
+    rows, total = service.list_customers(
+        db, principal, q=q, status=status, limit=page.limit, offset=page.offset
+    )
     return CustomerList(items=[customer_out(c, n) for c, n in rows], total=total)
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut, responses=WRITE)
 def create_customer(
-    body: CustomerCreate, principal: Principal = Depends(api_principal),
+    body: CustomerCreate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerOut:
     return customer_out(service.create_customer(db, principal, body))
@@ -42,18 +46,25 @@ def create_customer(
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut, responses=READ)
 def get_customer(
-    customer_id: int, principal: Principal = Depends(api_principal),
+    customer_id: int,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerOut:
     return customer_out(service.get_customer(db, principal, customer_id))
 
 
 @router.patch(
-    "/customers/{customer_id}", response_model=CustomerOut, responses={
-        **WRITE, 202: {"model": ScheduledChangeOut, "description": "Scheduled for apply_at"}},
+    "/customers/{customer_id}",
+    response_model=CustomerOut,
+    responses={
+        **WRITE,
+        202: {"model": ScheduledChangeOut, "description": "Scheduled for apply_at"},
+    },
 )
 def update_customer(
-    customer_id: int, body: CustomerUpdate, principal: Principal = Depends(api_principal),
+    customer_id: int,
+    body: CustomerUpdate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerOut | JSONResponse:
     result = service.update_customer(db, principal, customer_id, body)
@@ -64,7 +75,8 @@ def update_customer(
 
 @router.delete("/customers/{customer_id}", status_code=204, responses=WRITE)
 def delete_customer(
-    customer_id: int, principal: Principal = Depends(api_principal),
+    customer_id: int,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
     service.delete_customer(db, principal, customer_id)

@@ -15,33 +15,51 @@ from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.scheduling.service import is_future, schedule
 
-AUDITED = ("name", "reference", "status", "currency", "tax_rate", "channels",
-           "invoice_schedule", "invoice_due_days")
+AUDITED = (
+    "name",
+    "reference",
+    "status",
+    "currency",
+    "tax_rate",
+    "channels",
+    "invoice_schedule",
+    "invoice_due_days",
+)
 
 
 def list_customers(
-    session: Session, principal: Principal, *, q: str | None = None, status: str | None = None,
-    limit: int = 50, offset: int = 0,
+    session: Session,
+    principal: Principal,
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[tuple[Customer, int]], int]:
     if status is not None and status not in STATUSES:
         raise Invalid.field("status", f"must be one of {', '.join(STATUSES)}")
     if not principal.is_contact:
         require_staff(principal, "read")
-    stmt: Select[tuple[Customer]] = scope_to_customer(select(Customer), principal, Customer.id)
+    stmt: Select[Customer] = scope_to_customer(select(Customer), principal, Customer.id)
     if q:
         like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Customer.name).like(like),
-                              func.lower(Customer.reference).like(like)))
+        stmt = stmt.where(
+            or_(func.lower(Customer.name).like(like), func.lower(Customer.reference).like(like))
+        )
     if status:
         stmt = stmt.where(Customer.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     contacts = (
-        select(func.count(Contact.id)).where(Contact.customer_id == Customer.id)
-        .correlate(Customer).scalar_subquery()
+        select(func.count(Contact.id))
+        .where(Contact.customer_id == Customer.id)
+        .correlate(Customer)
+        .scalar_subquery()
     )
     rows = session.execute(
-        stmt.add_columns(contacts).order_by(func.lower(Customer.name), Customer.id)
-        .limit(limit).offset(offset)
+        stmt.add_columns(contacts)
+        .order_by(func.lower(Customer.name), Customer.id)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [(c, n) for c, n in rows], total
 
@@ -60,9 +78,16 @@ def create_customer(session: Session, principal: Principal, data: CustomerCreate
     customer = Customer(**data.model_dump(exclude={"apply_at"}))
     session.add(customer)
     session.flush()
-    record(session, principal, "create", table="customers", record_id=customer.id,
-           customer_id=customer.id, message=f"Customer {customer.name} created",
-           after=snapshot(customer, AUDITED))
+    record(
+        session,
+        principal,
+        "create",
+        table="customers",
+        record_id=customer.id,
+        customer_id=customer.id,
+        message=f"Customer {customer.name} created",
+        after=snapshot(customer, AUDITED),
+    )
     return customer
 
 
@@ -75,14 +100,24 @@ def update_customer(
     payload = data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
     if is_future(data.apply_at):
         assert data.apply_at is not None
-        return schedule(session, principal, kind="customer.update", target_id=customer.id,
-                        customer_id=customer.id, payload=payload, apply_at=data.apply_at,
-                        summary=f"Edit customer {customer.name}")
+        return schedule(
+            session,
+            principal,
+            kind="customer.update",
+            target_id=customer.id,
+            customer_id=customer.id,
+            payload=payload,
+            apply_at=data.apply_at,
+            summary=f"Edit customer {customer.name}",
+        )
     return _update(session, principal, customer, data)
 
 
 def apply_customer_update(
-    session: Session, principal: Principal, target_id: int | None, _customer_id: int | None,
+    session: Session,
+    principal: Principal,
+    target_id: int | None,
+    _customer_id: int | None,
     payload: dict[str, Any],
 ) -> int:
     assert target_id is not None
@@ -90,8 +125,9 @@ def apply_customer_update(
     return _update(session, principal, customer, CustomerUpdate.model_validate(payload)).id
 
 
-def _update(session: Session, principal: Principal, customer: Customer,
-            data: CustomerUpdate) -> Customer:
+def _update(
+    session: Session, principal: Principal, customer: Customer, data: CustomerUpdate
+) -> Customer:
     changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
     if "currency" in changes and changes["currency"] != customer.currency:
         raise Invalid.field("currency", "cannot be changed once the customer exists")
@@ -104,9 +140,17 @@ def _update(session: Session, principal: Principal, customer: Customer,
     for key, value in changes.items():
         setattr(customer, key, value)
     session.flush()
-    record(session, principal, "update", table="customers", record_id=customer.id,
-           customer_id=customer.id, message=f"Customer {customer.name} updated",
-           before=before, after=snapshot(customer, AUDITED))
+    record(
+        session,
+        principal,
+        "update",
+        table="customers",
+        record_id=customer.id,
+        customer_id=customer.id,
+        message=f"Customer {customer.name} updated",
+        before=before,
+        after=snapshot(customer, AUDITED),
+    )
     return customer
 
 
@@ -122,15 +166,24 @@ def delete_customer(session: Session, principal: Principal, customer_id: int) ->
     before = snapshot(customer, AUDITED)
     session.delete(customer)
     session.flush()
-    record(session, principal, "delete", table="customers", record_id=customer_id,
-           customer_id=customer_id, message=f"Customer {customer.name} deleted", before=before)
+    record(
+        session,
+        principal,
+        "delete",
+        table="customers",
+        record_id=customer_id,
+        customer_id=customer_id,
+        message=f"Customer {customer.name} deleted",
+        before=before,
+    )
 
 
 def _dependents(session: Session, customer_id: int) -> list[tuple[str, int]]:
     """What keeps a customer from being deleted; later features add their records here."""
-    contacts = session.scalar(
-        select(func.count(Contact.id)).where(Contact.customer_id == customer_id)
-    ) or 0
+    contacts = (
+        session.scalar(select(func.count(Contact.id)).where(Contact.customer_id == customer_id))
+        or 0
+    )
     return [("contacts", contacts)]
 
 

@@ -10,13 +10,11 @@ from carrierdesk.models.base import Base, JSONType, utcnow
 
 
 class AuditEntry(Base):
-    """Append-only: no code path updates or deletes a row (PostgreSQL and SQLite triggers refuse)."""
+    """Append-only: no code updates or deletes a row, and database triggers refuse to."""
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None]

@@ -39,10 +39,20 @@ class OutboxList(BaseModel):
 
 @router.get("/outbox", response_model=OutboxList, responses=READ)
 def outbox(
-    kind: Literal["email", "sms"] | None = None, to: str | None = None,
-    customer_id: int | None = None, page: Page = Depends(),
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+    kind: Literal["email", "sms"] | None = None,
+    to: str | None = None,
+    customer_id: int | None = None,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> OutboxList:
-    rows, total = service.list_messages(db, principal, kind=kind, to=to, customer_id=customer_id,
-                                        limit=page.limit, offset=page.offset)
+    rows, total = service.list_messages(
+        db,
+        principal,
+        kind=kind,
+        to=to,
+        customer_id=customer_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
     return OutboxList(items=[OutboxOut.model_validate(r) for r in rows], total=total)

@@ -66,8 +66,13 @@ def _send_one(session: Session, smtp: smtplib.SMTP, message: OutboxMessage) -> i
     message.attempts += 1
     mask_secrets(message)
     record(
-        session, SYSTEM, "email_sent", table="outbox", record_id=message.id,
-        customer_id=message.customer_id, contact_id=message.contact_id,
+        session,
+        SYSTEM,
+        "email_sent",
+        table="outbox",
+        record_id=message.id,
+        customer_id=message.customer_id,
+        contact_id=message.contact_id,
         message=f"Email '{message.subject}' sent to {message.to}",
     )
     return 1

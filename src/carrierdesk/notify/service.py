@@ -46,8 +46,13 @@ def queue_email(
     session.add(message)
     session.flush()
     record(
-        session, principal, "email_queued", table="outbox", record_id=message.id,
-        customer_id=customer_id, contact_id=contact_id,
+        session,
+        principal,
+        "email_queued",
+        table="outbox",
+        record_id=message.id,
+        customer_id=customer_id,
+        contact_id=contact_id,
         message=f"Email '{message.subject}' to {to} ({message.status})",
     )
     return message
@@ -72,7 +77,7 @@ def list_messages(
     offset: int = 0,
 ) -> tuple[list[OutboxMessage], int]:
     require_staff(principal, "read")
-    stmt: Select[tuple[OutboxMessage]] = select(OutboxMessage)
+    stmt: Select[OutboxMessage] = select(OutboxMessage)
     if kind:
         stmt = stmt.where(OutboxMessage.kind == kind)
     if to:

@@ -14,11 +14,15 @@ router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 
 @router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
 def list_changes(
-    status: str | None = None, customer_id: int | None = None, page: Page = Depends(),
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db),
+    status: str | None = None,
+    customer_id: int | None = None,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> ScheduledChangeList:
-    rows, total = service.list_changes(db, principal, status=status, customer_id=customer_id,
-                                       limit=page.limit, offset=page.offset)
+    rows, total = service.list_changes(
+        db, principal, status=status, customer_id=customer_id, limit=page.limit, offset=page.offset
+    )
     return ScheduledChangeList(items=[ScheduledChangeOut.of(r) for r in rows], total=total)
 
 

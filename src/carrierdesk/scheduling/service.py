@@ -63,14 +63,24 @@ def schedule(
     finally:
         savepoint.rollback()
     change = ScheduledChange(
-        kind=kind, target_id=target_id, customer_id=customer_id, payload=payload,
-        summary=summary, apply_at=apply_at, created_by=principal.name,
+        kind=kind,
+        target_id=target_id,
+        customer_id=customer_id,
+        payload=payload,
+        summary=summary,
+        apply_at=apply_at,
+        created_by=principal.name,
     )
     session.add(change)
     session.flush()
     record(
-        session, principal, "schedule", table="scheduled_changes", record_id=change.id,
-        customer_id=customer_id, contact_id=target_id if kind.startswith("contact") else None,
+        session,
+        principal,
+        "schedule",
+        table="scheduled_changes",
+        record_id=change.id,
+        customer_id=customer_id,
+        contact_id=target_id if kind.startswith("contact") else None,
         message=f"Scheduled for {apply_at.isoformat()}: {summary}",
     )
     return change
@@ -93,8 +103,9 @@ def apply_due(session: Session, now: datetime | None = None, limit: int = 100) -
 
 
 def _apply_one(session: Session, change: ScheduledChange) -> None:
-    actor = Principal("system", None, f"scheduled by {change.created_by}", role="admin",
-                      via="worker")
+    actor = Principal(
+        "system", None, f"scheduled by {change.created_by}", role="admin", via="worker"
+    )
     try:
         with session.begin_nested():
             change.result_id = _appliers()[change.kind](
@@ -102,8 +113,15 @@ def _apply_one(session: Session, change: ScheduledChange) -> None:
             )
     except AppError as exc:
         change.status, change.error = "failed", _describe(exc)
-        record(session, actor, "schedule_failed", table="scheduled_changes", record_id=change.id,
-               customer_id=change.customer_id, message=f"{change.summary}: {change.error}")
+        record(
+            session,
+            actor,
+            "schedule_failed",
+            table="scheduled_changes",
+            record_id=change.id,
+            customer_id=change.customer_id,
+            message=f"{change.summary}: {change.error}",
+        )
     else:
         change.status = "applied"
     change.applied_at = utcnow()
@@ -116,13 +134,18 @@ def _describe(exc: AppError) -> str:
 
 
 def list_changes(
-    session: Session, principal: Principal, *, status: str | None = None,
-    customer_id: int | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    customer_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[ScheduledChange], int]:
     require_staff(principal, "read")
     if status is not None and status not in STATUSES:
         raise Invalid.field("status", f"must be one of {', '.join(STATUSES)}")
-    stmt: Select[tuple[ScheduledChange]] = select(ScheduledChange)
+    stmt: Select[ScheduledChange] = select(ScheduledChange)
     if status:
         stmt = stmt.where(ScheduledChange.status == status)
     if customer_id is not None:
@@ -130,7 +153,8 @@ def list_changes(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(ScheduledChange.apply_at.desc(), ScheduledChange.id.desc())
-        .limit(limit).offset(offset)
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows), total
 
@@ -146,6 +170,13 @@ def cancel(session: Session, principal: Principal, change_id: int) -> ScheduledC
     if change.status != "pending":
         raise Conflict(f"Scheduled change {change_id} is {change.status}, no longer pending.")
     change.status = "cancelled"
-    record(session, principal, "cancel", table="scheduled_changes", record_id=change.id,
-           customer_id=change.customer_id, message=f"Cancelled: {change.summary}")
+    record(
+        session,
+        principal,
+        "cancel",
+        table="scheduled_changes",
+        record_id=change.id,
+        customer_id=change.customer_id,
+        message=f"Cancelled: {change.summary}",
+    )
     return change

@@ -23,7 +23,8 @@ def get_options(
 
 @router.patch("/settings/options", response_model=Options, responses=WRITE)
 def update_options(
-    body: OptionsPatch, principal: Principal = Depends(api_principal),
+    body: OptionsPatch,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Options:
     return service.update_options(db, principal, body)

@@ -32,8 +32,12 @@ def update_options(session: Session, principal: Principal, patch: OptionsPatch) 
     session.flush()
     after = get_options(session)
     record(
-        session, principal, "update", table="options",
+        session,
+        principal,
+        "update",
+        table="options",
         message="Settings › Options changed",
-        before=before.model_dump(), after=after.model_dump(),
+        before=before.model_dump(),
+        after=after.model_dump(),
     )
     return after

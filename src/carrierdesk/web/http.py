@@ -67,10 +67,9 @@ def _from_cookie(request: Request, db: Session, via: Via) -> Principal | None:
     if found is None:
         return None
     principal, row = found
-    if request.method not in SAFE_METHODS and row is not None:
-        sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
-        if sent != row.csrf_token:
-            raise Forbidden("The form has expired or did not come from this site; reload it.")
+    csrf_needed = request.method not in SAFE_METHODS and row is not None
+    if csrf_needed and request.headers.get(CSRF_HEADER) != getattr(row, "csrf_token", None):
+        raise Forbidden("Send the page's X-CSRF-Token header with this request.")
     return principal
 
 
@@ -97,3 +96,39 @@ class Page:
     def __init__(self, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
         self.limit = limit
         self.offset = offset
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; answered with a redirect to the login page."""
+
+
+async def form_meta(request: Request) -> dict[str, str]:
+    """csrf_token and audit_comment of a submitted form (read here, asynchronously, once)."""
+    if request.method in SAFE_METHODS or "form" not in request.headers.get("content-type", ""):
+        return {}
+    form = await request.form()
+    return {
+        k: v
+        for k in ("csrf_token", "audit_comment")
+        if isinstance(v := form.get(k), str) and v.strip()
+    }
+
+
+def web_principal(
+    request: Request, db: Session = Depends(get_db), meta: dict[str, str] = Depends(form_meta)
+) -> Principal:
+    """The Control Panel user behind the session cookie; forms must carry its CSRF token."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = resolve(db, raw, "web") if raw else None
+    if found is None or found[0].kind != "user" or found[1] is None:
+        raise LoginRequired()
+    principal, row = found[0], found[1]
+    request.state.csrf_token = row.csrf_token
+    comment = None
+    if request.method not in SAFE_METHODS:
+        if (request.headers.get(CSRF_HEADER) or meta.get("csrf_token")) != row.csrf_token:
+            raise Forbidden("The form has expired or did not come from this site; reload it.")
+        comment = request.headers.get("X-Audit-Comment") or meta.get("audit_comment")
+    principal = principal.with_request(ip=client_ip(request), comment=comment)
+    request.state.principal = principal
+    return principal

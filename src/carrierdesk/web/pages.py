@@ -1,9 +1,66 @@
-"""The Control Panel's pages: each feature's views.py router, mounted here."""
+"""The Control Panel's pages: each feature's views.py router, mounted here with its error pages."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from carrierdesk.auth.views import router as auth_router
+from carrierdesk.errors import AppError
+from carrierdesk.web.http import LoginRequired
+from carrierdesk.web.problems import validation_problem
+from carrierdesk.web.templating import render
+
+ROUTERS = [auth_router]
 
 
 def install(app: FastAPI) -> None:
-    """Adds the Control Panel routers (and their error pages) to the app."""
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/customers", status_code=303)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return render(
+            request,
+            "errors/error.html",
+            {"title": exc.title, "detail": exc.detail, "status": exc.status},
+            status_code=exc.status,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problem = validation_problem(exc)
+        return render(
+            request,
+            "errors/error.html",
+            {"title": problem.title, "detail": problem.detail, "status": problem.status},
+            status_code=problem.status,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return render(
+            request,
+            "errors/error.html",
+            {
+                "title": "Not found" if exc.status_code == 404 else "Error",
+                "detail": str(exc.detail),
+                "status": exc.status_code,
+            },
+            status_code=exc.status_code,
+        )

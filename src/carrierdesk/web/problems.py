@@ -29,13 +29,22 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = None
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    described = {400: "Malformed request", 401: "Not authenticated", 403: "Not allowed",
-                 404: "Not found", 409: "Conflict with existing data",
-                 422: "Invalid field values", 429: "Too many attempts"}
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:  # FastAPI's own type
+    described = {
+        400: "Malformed request",
+        401: "Not authenticated",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict with existing data",
+        422: "Invalid field values",
+        429: "Too many attempts",
+    }
     return {
-        s: {"model": Problem, "description": described[s],
-            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        s: {
+            "model": Problem,
+            "description": described[s],
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
 
@@ -46,8 +55,7 @@ WRITE = responses(400, 401, 403, 404, 409, 422)
 
 def problem_response(exc: AppError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-    return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM,
-                        headers=headers)
+    return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM, headers=headers)
 
 
 def validation_problem(exc: RequestValidationError) -> AppError:
@@ -88,7 +96,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
-        body = {"type": "about:blank", "title": titles.get(exc.status_code, "Error"),
-                "status": exc.status_code, "detail": str(exc.detail)}
-        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM,
-                            headers=getattr(exc, "headers", None))
+        body = {
+            "type": "about:blank",
+            "title": titles.get(exc.status_code, "Error"),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+        }
+        return JSONResponse(
+            body,
+            status_code=exc.status_code,
+            media_type=PROBLEM,
+            headers=getattr(exc, "headers", None),
+        )

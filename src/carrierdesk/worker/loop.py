@@ -35,7 +35,9 @@ def run_once(database_url: str | None = None) -> dict[str, int]:
     return done
 
 
-def run_forever(stop: threading.Event, poll_seconds: float, database_url: str | None = None) -> None:
+def run_forever(
+    stop: threading.Event, poll_seconds: float, database_url: str | None = None
+) -> None:
     log.info("worker started (every %.1fs)", poll_seconds)
     while not stop.is_set():
         run_once(database_url)
@@ -44,7 +46,11 @@ def run_forever(stop: threading.Event, poll_seconds: float, database_url: str | 
 
 def start_in_thread(poll_seconds: float, database_url: str | None = None) -> threading.Event:
     stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(stop, poll_seconds, database_url),
-                              name="carrierdesk-worker", daemon=True)
+    thread = threading.Thread(
+        target=run_forever,
+        args=(stop, poll_seconds, database_url),
+        name="carrierdesk-worker",
+        daemon=True,
+    )
     thread.start()
     return stop
