@@ -15,7 +15,8 @@ def main() -> int:
         cut = args.index("--")
         args, passthrough = args[:cut], args[cut + 1 :]
     names = sorted(
-        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent))
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
     chosen = [n for n in names if not args or any(a in n for a in args)]
