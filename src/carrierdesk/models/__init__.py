@@ -2,8 +2,10 @@
 
 from carrierdesk.models.audit import AuditEntry
 from carrierdesk.models.base import Base
+from carrierdesk.models.cdrs import Cdr, CdrHourly, CdrKey, SummaryDirty, SummaryState
 from carrierdesk.models.contacts import Contact
 from carrierdesk.models.customers import Customer
+from carrierdesk.models.numbering import ConferenceRoom, Extension, IpAuth, NumberBlock, SipUser
 from carrierdesk.models.options import OptionRow
 from carrierdesk.models.outbox import OutboxMessage
 from carrierdesk.models.scheduled import ScheduledChange
@@ -14,10 +16,20 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "Cdr",
+    "CdrHourly",
+    "CdrKey",
+    "ConferenceRoom",
     "Contact",
     "Customer",
+    "Extension",
+    "IpAuth",
+    "NumberBlock",
     "OptionRow",
     "OutboxMessage",
     "ScheduledChange",
+    "SipUser",
+    "SummaryDirty",
+    "SummaryState",
     "User",
 ]
