@@ -137,3 +137,15 @@ def normalise_ip_list(values: list[str] | None) -> list[str]:
         if normalised not in seen:
             seen.append(normalised)
     return seen
+
+
+def check_email(value: str) -> str:
+    """A valid address, kept as typed (only trimmed): PRODUCT.md §2 stores emails as entered."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip()
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid email address: {exc}") from None
+    return text

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from carrierdesk.validation import normalise_ip_list, normalise_phone
+from carrierdesk.validation import check_email, normalise_ip_list, normalise_phone
 
 ContactType = Literal["general", "billing", "technical", "noc", "sales", "rates", "management"]
 CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
+Email = Annotated[str, Field(max_length=320), AfterValidator(check_email)]
 Phone = Annotated[str | None, AfterValidator(normalise_phone)]
 IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
 Notes = Annotated[str, Field(max_length=10_000)]
@@ -22,7 +23,7 @@ class ContactFields(BaseModel):
 
 class ContactCreate(ContactFields):
     name: Name
-    email: EmailStr
+    email: Email
     phone: Phone = None
     mobile: Phone = None
     contact_type: ContactType = "general"
@@ -39,7 +40,7 @@ class ContactCreate(ContactFields):
 
 class ContactUpdate(ContactFields):
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone = None
     mobile: Phone = None
     contact_type: ContactType | None = None
