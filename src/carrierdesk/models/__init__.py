@@ -28,6 +28,8 @@ __all__ = [
     "OptionRow",
     "OutboxMessage",
     "ScheduledChange",
+    "SummaryDirty",
+    "SummaryState",
     "SipUser",
     "SummaryDirty",
     "SummaryState",
