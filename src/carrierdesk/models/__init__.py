@@ -28,8 +28,6 @@ __all__ = [
     "OptionRow",
     "OutboxMessage",
     "ScheduledChange",
-    "SummaryDirty",
-    "SummaryState",
     "SipUser",
     "SummaryDirty",
     "SummaryState",
