@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 from carrierdesk import __version__
 from carrierdesk.audit.api import router as audit_router
 from carrierdesk.auth.api import router as auth_router
+from carrierdesk.cdrs.api import router as cdrs_router
 from carrierdesk.contacts.api import router as contacts_router
 from carrierdesk.customers.api import router as customers_router
 from carrierdesk.notify.api import router as outbox_router
+from carrierdesk.numbering.api import router as numbering_router
 from carrierdesk.scheduling.api import router as scheduling_router
 from carrierdesk.settings.api import router as settings_router
+from carrierdesk.sipauth.api import router as sipauth_router
 from carrierdesk.web import problems
 from carrierdesk.web.http import TransactionRoute, get_db
 
@@ -26,6 +29,9 @@ ROUTERS = [
     audit_router,
     outbox_router,
     settings_router,
+    cdrs_router,
+    numbering_router,
+    sipauth_router,
 ]
 
 

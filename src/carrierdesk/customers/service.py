@@ -12,7 +12,15 @@ from carrierdesk.auth.permissions import require_customer, require_staff, scope_
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
-from carrierdesk.models import Contact, Customer, ScheduledChange
+from carrierdesk.models import (
+    ConferenceRoom,
+    Contact,
+    Customer,
+    IpAuth,
+    NumberBlock,
+    ScheduledChange,
+    SipUser,
+)
 from carrierdesk.scheduling.service import is_future, schedule
 
 AUDITED = (
@@ -184,7 +192,16 @@ def _dependents(session: Session, customer_id: int) -> list[tuple[str, int]]:
         session.scalar(select(func.count(Contact.id)).where(Contact.customer_id == customer_id))
         or 0
     )
-    return [("contacts", contacts)]
+    numbering = [
+        (label, session.scalar(select(func.count(m.id)).where(m.customer_id == customer_id)) or 0)
+        for label, m in (
+            ("number blocks", NumberBlock),
+            ("SIP users", SipUser),
+            ("IP authentication entries", IpAuth),
+            ("conference rooms", ConferenceRoom),
+        )
+    ]
+    return [("contacts", contacts), *numbering]
 
 
 def _check_reference_free(session: Session, reference: str | None, customer_id: int | None) -> None:

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.numbering import service
+from carrierdesk.numbering.extensions import FREE_LIMIT_MAX, free_extensions
+from carrierdesk.numbering.schemas import BlockList, BlockOut, FreeExtensions
+from carrierdesk.web.http import TransactionRoute, api_principal, get_db
+from carrierdesk.web.problems import READ, WRITE
+
+router = APIRouter(tags=["numbering"], route_class=TransactionRoute)
+
+
+@router.get("/customers/{customer_id}/number-blocks", response_model=BlockList, responses=READ)
+def list_blocks(
+    customer_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> BlockList:
+    blocks = service.list_blocks(db, principal, customer_id)
+    return BlockList(items=[BlockOut.model_validate(b) for b in blocks], total=len(blocks))
+
+
+@router.post(
+    "/customers/{customer_id}/number-blocks",
+    status_code=201,
+    response_model=BlockOut,
+    responses=WRITE,
+    summary="Assign the next available block",
+)
+def assign_block(
+    customer_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> BlockOut:
+    return BlockOut.model_validate(service.assign_block(db, principal, customer_id))
+
+
+@router.delete("/number-blocks/{block_id}", status_code=204, responses=WRITE)
+def delete_block(
+    block_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    service.delete_block(db, principal, block_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/customers/{customer_id}/extensions/free", response_model=FreeExtensions, responses=READ
+)
+def free(
+    customer_id: int,
+    limit: int = Query(100, ge=1, le=FREE_LIMIT_MAX),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> FreeExtensions:
+    return FreeExtensions(items=free_extensions(db, principal, customer_id, limit))

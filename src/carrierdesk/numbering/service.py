@@ -1,0 +1,197 @@
+"""Internal Number Blocks (PRODUCT.md §3): assigning, listing and removing blocks.
+
+The next block is the lowest aligned range [start + k·size, start + (k+1)·size − 1] that
+overlaps no block. We also skip a range holding a numeric extension of *another* customer
+(one created while that customer had no block): handing it out would put a foreign
+extension inside the new block, which the extension rules forbid everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from carrierdesk.audit.service import record, snapshot
+from carrierdesk.auth.permissions import require_customer
+from carrierdesk.auth.principals import Principal
+from carrierdesk.customers.service import get_customer
+from carrierdesk.db import is_postgres
+from carrierdesk.errors import Conflict, NotFound
+from carrierdesk.models import Extension, NumberBlock
+from carrierdesk.settings.service import get_options
+
+SETTINGS_URL = "/settings/options"
+MAX_NUMBER = 999_999_999_999_999_999
+AUDITED = ("customer_id", "start", "end")
+# One key for every block assignment of the account (PostgreSQL transaction advisory lock).
+_ASSIGN_LOCK = 0x0B10C
+# Candidates for "the lowest free slot at or after k_min": the slot right after each block,
+# kept only when it ends before the next block starts. Why that suffices: if slot k is the
+# lowest free one and k > k_min, slot k-1 overlaps some block b that ends before slot k, so
+# k is the slot right after b; blocks never overlap, so only the next block can reach it.
+_SLOT_AFTER_BLOCKS = text(
+    """
+    SELECT min(k) FROM (
+        SELECT ("end" - :s) / :size + 1 AS k, "end" AS last,
+               LEAD(start) OVER (ORDER BY start) AS next_start
+        FROM number_blocks
+    ) AS after_block
+    WHERE last >= :s AND k >= :k_min
+      AND (next_start IS NULL OR :s + (k + 1) * :size - 1 < next_start)
+    """
+)
+
+
+def list_blocks(session: Session, principal: Principal, customer_id: int) -> list[NumberBlock]:
+    get_customer(session, principal, customer_id)
+    stmt = (
+        select(NumberBlock)
+        .where(NumberBlock.customer_id == customer_id)
+        .order_by(NumberBlock.start)
+    )
+    return list(session.scalars(stmt))
+
+
+def assign_block(session: Session, principal: Principal, customer_id: int) -> NumberBlock:
+    customer = get_customer(session, principal, customer_id)
+    require_customer(principal, customer_id, "write")
+    options = get_options(session)
+    if options.number_range_start is None or options.block_size is None:
+        raise Conflict(
+            "Number Range Start and Block Size must be defined under Settings › Options "
+            "before a block can be assigned.",
+            settings_url=SETTINGS_URL,
+        )
+    _lock_assignments(session)
+    size = options.block_size
+    first = _next_free_start(session, customer_id, options.number_range_start, size)
+    block = NumberBlock(customer_id=customer_id, start=first, end=first + size - 1)
+    session.add(block)
+    session.flush()
+    record(
+        session,
+        principal,
+        "create",
+        table="number_blocks",
+        record_id=block.id,
+        customer_id=customer_id,
+        message=f"Number block {block.start}–{block.end} assigned to {customer.name}",
+        after=snapshot(block, AUDITED),
+    )
+    return block
+
+
+def delete_block(session: Session, principal: Principal, block_id: int) -> None:
+    block = _get_block(session, principal, block_id)
+    require_customer(principal, block.customer_id, "write")
+    names, total = extensions_in_range(session, block.start, block.end)
+    if total:
+        more = f" and {total - len(names)} more" if total > len(names) else ""
+        raise Conflict(
+            f"Block {block.start}–{block.end} is in use by extension(s) "
+            f"{', '.join(names)}{more}; delete those SIP users or conference rooms first.",
+            extensions=names,
+        )
+    before = snapshot(block, AUDITED)
+    session.delete(block)
+    session.flush()
+    record(
+        session,
+        principal,
+        "delete",
+        table="number_blocks",
+        record_id=block_id,
+        customer_id=block.customer_id,
+        message=f"Number block {block.start}–{block.end} removed",
+        before=before,
+    )
+
+
+def extensions_in_range(session: Session, first: int, last: int) -> tuple[list[str], int]:
+    """The first ten extensions numbered inside [first, last], and how many there are."""
+    inside = Extension.number.between(first, last)
+    stmt = select(Extension.name).where(inside).order_by(Extension.number).limit(10)
+    names = list(session.scalars(stmt))
+    total = len(names)
+    if total == 10:
+        total = session.scalar(select(func.count(Extension.id)).where(inside)) or 0
+    return names, total
+
+
+def block_containing(session: Session, number: int, *, lock: bool = False) -> NumberBlock | None:
+    """The block holding `number`, by one index seek (blocks never overlap)."""
+    stmt = (
+        select(NumberBlock)
+        .where(NumberBlock.start <= number)
+        .order_by(NumberBlock.start.desc())
+        .limit(1)
+    )
+    if lock:
+        # A concurrent delete of this block waits for us (PostgreSQL; SQLite has one writer).
+        stmt = stmt.with_for_update(read=True)
+    block = session.scalar(stmt)
+    return block if block is not None and block.end >= number else None
+
+
+def customer_ranges(session: Session, customer_id: int) -> Sequence[tuple[int, int]]:
+    stmt = (
+        select(NumberBlock.start, NumberBlock.end)
+        .where(NumberBlock.customer_id == customer_id)
+        .order_by(NumberBlock.start)
+    )
+    return [(start, end) for start, end in session.execute(stmt)]
+
+
+def has_blocks(session: Session, customer_id: int) -> bool:
+    stmt = select(NumberBlock.id).where(NumberBlock.customer_id == customer_id).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def _get_block(session: Session, principal: Principal, block_id: int) -> NumberBlock:
+    block = session.get(NumberBlock, block_id)
+    if block is None:
+        raise NotFound(f"Number block {block_id} not found.")
+    require_customer(principal, block.customer_id, "read")
+    return block
+
+
+def _lock_assignments(session: Session) -> None:
+    """Serialise assignments; the exclusion constraint stays the last line of defence."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ASSIGN_LOCK})
+
+
+def _next_free_start(session: Session, customer_id: int, range_start: int, size: int) -> int:
+    k_min = 0
+    while True:
+        k = _lowest_block_free_slot(session, range_start, size, k_min)
+        first = range_start + k * size
+        last = first + size - 1
+        if last > MAX_NUMBER:
+            raise Conflict("No free number block is left below the largest extension number.")
+        stray = session.scalar(
+            select(func.max(Extension.number)).where(
+                Extension.number.between(first, last), Extension.customer_id != customer_id
+            )
+        )
+        if stray is None:
+            return first
+        k_min = (stray - range_start) // size + 1
+
+
+def _lowest_block_free_slot(session: Session, range_start: int, size: int, k_min: int) -> int:
+    first = range_start + k_min * size
+    previous = session.scalar(
+        select(NumberBlock.end)
+        .where(NumberBlock.start <= first + size - 1)
+        .order_by(NumberBlock.start.desc())
+        .limit(1)
+    )
+    if previous is None or previous < first:
+        return k_min
+    params = {"s": range_start, "size": size, "k_min": k_min}
+    k = session.scalar(_SLOT_AFTER_BLOCKS, params)
+    assert k is not None  # the block overlapping slot k_min yields a candidate after it
+    return int(k)

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.models import IpAuth, SipUser
+from carrierdesk.sipauth import conferences, ip_auth, sip_users
+from carrierdesk.sipauth.schemas import (
+    ConferenceCreate,
+    ConferenceList,
+    ConferenceOut,
+    ConferenceUpdate,
+    IpAuthCreate,
+    IpAuthList,
+    IpAuthOut,
+    IpAuthUpdate,
+    SipPasswordReset,
+    SipUserCreate,
+    SipUserCreated,
+    SipUserList,
+    SipUserOut,
+    SipUserUpdate,
+)
+from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.problems import READ, WRITE
+
+router = APIRouter(tags=["sip users, IP auth, conferences"], route_class=TransactionRoute)
+
+
+def _created(user: SipUser, password: str | None) -> SipUserCreated:
+    out = SipUserCreated.model_validate(user)
+    out.password = password
+    return out
+
+
+def _ip_out(entry: IpAuth, warnings: list[str]) -> IpAuthOut:
+    out = IpAuthOut.model_validate(entry)
+    out.warnings = warnings
+    return out
+
+
+# SIP users
+
+
+@router.get("/customers/{customer_id}/sip-users", response_model=SipUserList, responses=READ)
+def list_sip_users(
+    customer_id: int,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> SipUserList:
+    rows, total = sip_users.list_sip_users(db, principal, customer_id, page.limit, page.offset)
+    return SipUserList(items=[SipUserOut.model_validate(u) for u in rows], total=total)
+
+
+@router.post(
+    "/customers/{customer_id}/sip-users",
+    status_code=201,
+    response_model=SipUserCreated,
+    responses=WRITE,
+    description="With no password, one is generated and returned once as `password`.",
+)
+def create_sip_user(
+    customer_id: int,
+    body: SipUserCreate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> SipUserCreated:
+    return _created(*sip_users.create_sip_user(db, principal, customer_id, body))
+
+
+@router.get("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=READ)
+def get_sip_user(
+    sip_user_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> SipUserOut:
+    return SipUserOut.model_validate(sip_users.get_sip_user(db, principal, sip_user_id))
+
+
+@router.patch("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=WRITE)
+def update_sip_user(
+    sip_user_id: int,
+    body: SipUserUpdate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> SipUserOut:
+    return SipUserOut.model_validate(sip_users.update_sip_user(db, principal, sip_user_id, body))
+
+
+@router.post(
+    "/sip-users/{sip_user_id}/password",
+    response_model=SipUserCreated,
+    responses=WRITE,
+    description="Sets the given password, or generates one and returns it once.",
+)
+def reset_sip_password(
+    sip_user_id: int,
+    body: SipPasswordReset,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> SipUserCreated:
+    return _created(*sip_users.reset_password(db, principal, sip_user_id, body))
+
+
+@router.delete("/sip-users/{sip_user_id}", status_code=204, responses=WRITE)
+def delete_sip_user(
+    sip_user_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    sip_users.delete_sip_user(db, principal, sip_user_id)
+    return Response(status_code=204)
+
+
+# IP authentication
+
+
+@router.get("/customers/{customer_id}/ip-auth", response_model=IpAuthList, responses=READ)
+def list_ip_auth(
+    customer_id: int,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> IpAuthList:
+    rows, total = ip_auth.list_ip_auth(db, principal, customer_id, page.limit, page.offset)
+    return IpAuthList(items=[IpAuthOut.model_validate(e) for e in rows], total=total)
+
+
+@router.post(
+    "/customers/{customer_id}/ip-auth",
+    status_code=201,
+    response_model=IpAuthOut,
+    responses=WRITE,
+    description="An address another entry already covers is accepted, with `warnings`.",
+)
+def create_ip_auth(
+    customer_id: int,
+    body: IpAuthCreate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> IpAuthOut:
+    return _ip_out(*ip_auth.create_ip_auth(db, principal, customer_id, body))
+
+
+@router.get("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=READ)
+def get_ip_auth(
+    entry_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> IpAuthOut:
+    entry = ip_auth.get_ip_auth(db, principal, entry_id)
+    return _ip_out(entry, ip_auth.overlap_warnings_for(db, principal, entry_id))
+
+
+@router.patch("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=WRITE)
+def update_ip_auth(
+    entry_id: int,
+    body: IpAuthUpdate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> IpAuthOut:
+    return _ip_out(*ip_auth.update_ip_auth(db, principal, entry_id, body))
+
+
+@router.delete("/ip-auth/{entry_id}", status_code=204, responses=WRITE)
+def delete_ip_auth(
+    entry_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    ip_auth.delete_ip_auth(db, principal, entry_id)
+    return Response(status_code=204)
+
+
+# Conference rooms
+
+
+@router.get("/customers/{customer_id}/conferences", response_model=ConferenceList, responses=READ)
+def list_rooms(
+    customer_id: int,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> ConferenceList:
+    rows, total = conferences.list_rooms(db, principal, customer_id, page.limit, page.offset)
+    return ConferenceList(items=[ConferenceOut.model_validate(r) for r in rows], total=total)
+
+
+@router.post(
+    "/customers/{customer_id}/conferences",
+    status_code=201,
+    response_model=ConferenceOut,
+    responses=WRITE,
+)
+def create_room(
+    customer_id: int,
+    body: ConferenceCreate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> ConferenceOut:
+    return ConferenceOut.model_validate(conferences.create_room(db, principal, customer_id, body))
+
+
+@router.get("/conferences/{room_id}", response_model=ConferenceOut, responses=READ)
+def get_room(
+    room_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> ConferenceOut:
+    return ConferenceOut.model_validate(conferences.get_room(db, principal, room_id))
+
+
+@router.patch("/conferences/{room_id}", response_model=ConferenceOut, responses=WRITE)
+def update_room(
+    room_id: int,
+    body: ConferenceUpdate,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> ConferenceOut:
+    return ConferenceOut.model_validate(conferences.update_room(db, principal, room_id, body))
+
+
+@router.delete("/conferences/{room_id}", status_code=204, responses=WRITE)
+def delete_room(
+    room_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    conferences.delete_room(db, principal, room_id)
+    return Response(status_code=204)

@@ -1,0 +1,123 @@
+"""Class5 conference rooms (PRODUCT.md §4): their extensions follow the block rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from carrierdesk.audit.service import record, snapshot
+from carrierdesk.auth.permissions import require_customer
+from carrierdesk.auth.principals import Principal
+from carrierdesk.customers.service import get_customer
+from carrierdesk.errors import Invalid, NotFound
+from carrierdesk.models import ConferenceRoom, Extension
+from carrierdesk.numbering.extensions import claim_extension, rename_extension
+from carrierdesk.sipauth.schemas import ConferenceCreate, ConferenceUpdate
+
+AUDITED = ("name", "extension", "pin", "moderator_pin", "quality", "max_members")
+
+
+def list_rooms(
+    session: Session, principal: Principal, customer_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[ConferenceRoom], int]:
+    get_customer(session, principal, customer_id)
+    stmt: Select[ConferenceRoom] = select(ConferenceRoom).where(
+        ConferenceRoom.customer_id == customer_id
+    )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(ConferenceRoom.name).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def get_room(session: Session, principal: Principal, room_id: int) -> ConferenceRoom:
+    room = session.get(ConferenceRoom, room_id)
+    if room is None:
+        raise NotFound(f"Conference room {room_id} not found.")
+    require_customer(principal, room.customer_id, "read")
+    return room
+
+
+def create_room(
+    session: Session, principal: Principal, customer_id: int, data: ConferenceCreate
+) -> ConferenceRoom:
+    customer = get_customer(session, principal, customer_id)
+    require_customer(principal, customer_id, "write")
+    _check_pins(data.pin, data.moderator_pin)
+    extension = claim_extension(session, customer_id, data.extension, "conference", "extension")
+    room = ConferenceRoom(
+        customer_id=customer_id,
+        extension_id=extension.id,
+        extension_row=extension,
+        **data.model_dump(exclude={"extension"}),
+    )
+    session.add(room)
+    session.flush()
+    record(
+        session,
+        principal,
+        "create",
+        table="conference_rooms",
+        record_id=room.id,
+        customer_id=customer_id,
+        message=f"Conference room {room.name} ({room.extension}) created for {customer.name}",
+        after=snapshot(room, AUDITED),
+    )
+    return room
+
+
+def update_room(
+    session: Session, principal: Principal, room_id: int, data: ConferenceUpdate
+) -> ConferenceRoom:
+    room = get_room(session, principal, room_id)
+    require_customer(principal, room.customer_id, "write")
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("name", "extension", "quality", "max_members"):
+        if required in changes and changes[required] is None:
+            raise Invalid.field(required, "cannot be empty")
+    _check_pins(changes.get("pin", room.pin), changes.get("moderator_pin", room.moderator_pin))
+    before = snapshot(room, AUDITED)
+    if "extension" in changes:
+        rename_extension(session, room.extension_row, changes.pop("extension"), "extension")
+    for key, value in changes.items():
+        setattr(room, key, value)
+    session.flush()
+    record(
+        session,
+        principal,
+        "update",
+        table="conference_rooms",
+        record_id=room.id,
+        customer_id=room.customer_id,
+        message=f"Conference room {room.name} updated",
+        before=before,
+        after=snapshot(room, AUDITED),
+    )
+    return room
+
+
+def delete_room(session: Session, principal: Principal, room_id: int) -> None:
+    room = get_room(session, principal, room_id)
+    require_customer(principal, room.customer_id, "write")
+    before = snapshot(room, AUDITED)
+    extension_id = room.extension_id
+    session.delete(room)
+    session.flush()
+    extension = session.get(Extension, extension_id)
+    if extension is not None:
+        session.delete(extension)
+        session.flush()
+    record(
+        session,
+        principal,
+        "delete",
+        table="conference_rooms",
+        record_id=room_id,
+        customer_id=room.customer_id,
+        message=f"Conference room {room.name} deleted",
+        before=before,
+    )
+
+
+def _check_pins(pin: str | None, moderator_pin: str | None) -> None:
+    if pin and moderator_pin and pin == moderator_pin:
+        raise Invalid.field("moderator_pin", "must differ from the PIN")

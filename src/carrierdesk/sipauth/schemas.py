@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from carrierdesk.validation import normalise_ip_list, normalise_ip_or_cidr
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _pin(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9]{4,12}", value):
+        raise ValueError("must be 4 to 12 digits")
+    return value
+
+
+def _tech_prefix(value: str) -> str:
+    if not re.fullmatch(r"[0-9A-Za-z#*+]{0,20}", value):
+        raise ValueError("must be up to 20 characters of digits, letters, #, * or +")
+    return value
+
+
+Protocol = Annotated[Literal["udp", "tcp", "tls"], BeforeValidator(_lower)]
+Quality = Annotated[Literal["narrow", "wide", "ultra_wide"], BeforeValidator(_lower)]
+IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
+IpOrCidr = Annotated[str, AfterValidator(normalise_ip_or_cidr)]
+Channels = Annotated[int | None, Field(ge=0, le=100_000)]
+Cps = Annotated[int | None, Field(ge=0, le=10_000)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+TechPrefix = Annotated[str, AfterValidator(_tech_prefix)]
+Pin = Annotated[str | None, BeforeValidator(_blank_is_none), AfterValidator(_pin)]
+RoomName = Annotated[str, Field(min_length=1, max_length=100)]
+MaxMembers = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SipUserCreate(Fields):
+    username: str
+    password: str | None = None
+    channels: Channels = None
+    cps: Cps = None
+    protocol: Protocol = "udp"
+    ip_whitelist: IpList = Field(default_factory=list)
+    enabled: bool = True
+
+
+class SipUserUpdate(Fields):
+    """The username is fixed: the stored digest hashes are computed from it."""
+
+    channels: Channels = None
+    cps: Cps = None
+    protocol: Protocol | None = None
+    ip_whitelist: IpList | None = None
+    enabled: bool | None = None
+
+
+class SipPasswordReset(Fields):
+    password: str | None = None  # none: generate one, returned once
+
+
+class SipUserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    username: str
+    realm: str
+    channels: int | None
+    cps: int | None
+    protocol: str
+    ip_whitelist: list[str]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SipUserCreated(SipUserOut):
+    password: str | None = None  # the generated password, shown this once
+
+
+class SipUserList(BaseModel):
+    items: list[SipUserOut]
+    total: int
+
+
+class IpAuthCreate(Fields):
+    ip: IpOrCidr
+    receives_calls: bool = True
+    sends_calls: bool = True
+    channels: Channels = None
+    cps: Cps = None
+    protocol: Protocol = "udp"
+    port: Port = 5060
+    tech_prefix: TechPrefix = ""
+
+
+class IpAuthUpdate(Fields):
+    ip: IpOrCidr | None = None
+    receives_calls: bool | None = None
+    sends_calls: bool | None = None
+    channels: Channels = None
+    cps: Cps = None
+    protocol: Protocol | None = None
+    port: Port | None = None
+    tech_prefix: TechPrefix | None = None
+
+
+class IpAuthOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    ip: str
+    receives_calls: bool
+    sends_calls: bool
+    channels: int | None
+    cps: int | None
+    protocol: str
+    port: int
+    tech_prefix: str
+    created_at: datetime
+    updated_at: datetime
+    warnings: list[str] = Field(default_factory=list)
+
+
+class IpAuthList(BaseModel):
+    items: list[IpAuthOut]
+    total: int
+
+
+class ConferenceCreate(Fields):
+    name: RoomName
+    extension: str
+    pin: Pin = None
+    moderator_pin: Pin = None
+    quality: Quality = "wide"
+    max_members: MaxMembers = 0
+
+
+class ConferenceUpdate(Fields):
+    name: RoomName | None = None
+    extension: str | None = None
+    pin: Pin = None
+    moderator_pin: Pin = None
+    quality: Quality | None = None
+    max_members: MaxMembers | None = None
+
+
+class ConferenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    name: str
+    extension: str
+    pin: str | None
+    moderator_pin: str | None
+    quality: str
+    max_members: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConferenceList(BaseModel):
+    items: list[ConferenceOut]
+    total: int
