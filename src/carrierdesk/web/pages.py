@@ -9,13 +9,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from carrierdesk.audit.views import router as audit_views
 from carrierdesk.auth.views import router as auth_router
+from carrierdesk.contacts.views import router as contact_views
+from carrierdesk.customers.views import router as customer_views
 from carrierdesk.errors import AppError
+from carrierdesk.notify.views import router as email_log_views
+from carrierdesk.scheduling.views import router as delay_log_views
+from carrierdesk.settings.views import router as settings_views
 from carrierdesk.web.http import LoginRequired
 from carrierdesk.web.problems import validation_problem
 from carrierdesk.web.templating import render
 
-ROUTERS = [auth_router]
+ROUTERS = [
+    auth_router,
+    customer_views,
+    contact_views,
+    delay_log_views,
+    audit_views,
+    email_log_views,
+    settings_views,
+]
 
 
 def install(app: FastAPI) -> None:

@@ -35,4 +35,36 @@
     const message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+
+  // A checkbox with data-hides="#id" hides that element while checked; its inputs are disabled
+  // then, so a hidden password is never submitted (Auto Generate & Email Password).
+  function syncHides(box) {
+    const target = document.querySelector(box.getAttribute("data-hides"));
+    if (!target) return;
+    target.hidden = box.checked;
+    target.querySelectorAll("input, textarea, select").forEach((el) => {
+      el.disabled = box.checked;
+    });
+  }
+  function initHides(root) {
+    root.querySelectorAll("input[data-hides]").forEach(syncHides);
+  }
+  document.addEventListener("change", (event) => {
+    const el = event.target;
+    if (el.matches && el.matches("input[data-hides]")) syncHides(el);
+    if (el.matches && el.matches("input[data-check-all]")) {
+      const name = el.getAttribute("data-check-all");
+      const scope = el.closest("table") || document;
+      scope.querySelectorAll(`input[type=checkbox][name="${name}"]`).forEach((box) => {
+        box.checked = el.checked;
+      });
+    }
+    // Delay and Save: picking a date and time selects the "at" choice.
+    if (el.id === "f-delay_at" && el.value) {
+      const choice = document.getElementById("f-delay");
+      if (choice) choice.value = "at";
+    }
+  });
+  document.addEventListener("DOMContentLoaded", () => initHides(document));
+  document.addEventListener("htmx:afterSwap", (event) => initHides(event.target));
 })();

@@ -1,0 +1,60 @@
+"""Control Panel: the Audit Log, filtered by customer, contact, actor and action."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.audit import service
+from carrierdesk.auth.principals import Principal
+from carrierdesk.web.forms import page
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _id(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+@router.get("/audit-log", response_class=HTMLResponse)
+def audit_log(
+    request: Request,
+    customer_id: str = "",
+    contact_id: str = "",
+    actor: str = "",
+    action: str = "",
+    offset: int = 0,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    filters = {
+        "customer_id": customer_id,
+        "contact_id": contact_id,
+        "actor": actor,
+        "action": action,
+    }
+    rows, total = service.list_entries(
+        db,
+        principal,
+        customer_id=_id(customer_id),
+        contact_id=_id(contact_id),
+        actor=actor or None,
+        action=action or None,
+        limit=PAGE_SIZE,
+        offset=max(offset, 0),
+    )
+    context = {
+        "section": "audit-log",
+        "rows": rows,
+        "total": total,
+        "filters": filters,
+        "limit": PAGE_SIZE,
+        "offset": max(offset, 0),
+        "query": urlencode(filters),
+    }
+    return page(request, db, "audit/audit_log.html", context)

@@ -1,0 +1,459 @@
+"""Control Panel: contact add/edit with the save options, Change Password, delete, Portal Login
+(placeholder) and Global Contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.contacts import service
+from carrierdesk.contacts.schemas import (
+    CONTACT_TYPES,
+    SORTS,
+    ContactCreate,
+    ContactUpdate,
+    PasswordChange,
+)
+from carrierdesk.customers.service import get_customer, list_customers
+from carrierdesk.models import Contact, Customer, ScheduledChange
+from carrierdesk.web.forms import (
+    FORM_ERRORS,
+    checkbox,
+    delay_until,
+    field_errors,
+    lines,
+    optional,
+    page,
+    parse,
+    redirect,
+    safe_path,
+    submitted,
+    text,
+)
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+PAGE_SIZE = 50
+COMPANIES_SHOWN = 5000
+NEW_DEFAULTS: dict[str, Any] = {
+    "contact_type": "general",
+    "auto_generate_password": "on",
+    "enabled": "on",
+}
+FLAGS = ("email_verified", "mobile_verified", "enabled")
+
+
+def _fields(form: FormData) -> dict[str, Any]:
+    """The contact's fields as the API takes them (checkboxes absent = off)."""
+    return {
+        "name": text(form, "name"),
+        "email": text(form, "email"),
+        "phone": optional(form, "phone"),
+        "mobile": optional(form, "mobile"),
+        "contact_type": text(form, "contact_type"),
+        "public_notes": text(form, "public_notes"),
+        "private_notes": text(form, "private_notes"),
+        "email_verified": checkbox(form, "email_verified"),
+        "mobile_verified": checkbox(form, "mobile_verified"),
+        "ip_whitelist": lines(form, "ip_whitelist"),
+        "enabled": checkbox(form, "enabled"),
+    }
+
+
+def _typed(form: FormData) -> dict[str, Any]:
+    """What was typed, to show again: never the password."""
+    return {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+
+
+def _schedule_when(change: ScheduledChange) -> str:
+    return change.apply_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _context(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    customer: Customer | None = None,
+    contact: Contact | None = None,
+    companies: list[Customer] | None = None,
+    return_to: str = "",
+) -> dict[str, Any]:
+    return {
+        "section": "contacts" if companies is not None else "customers",
+        "values": values,
+        "errors": errors,
+        "customer": customer,
+        "contact": contact,
+        "companies": companies,
+        "contact_types": CONTACT_TYPES,
+        "return_to": return_to,
+    }
+
+
+def _companies(db: Session, principal: Principal) -> list[Customer]:
+    rows, _total = list_customers(db, principal, limit=COMPANIES_SHOWN)
+    return [customer for customer, _contacts in rows]
+
+
+# ---- add -------------------------------------------------------------------------------------
+
+
+@router.get("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
+def new_contact(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = get_customer(db, principal, customer_id)
+    context = _context(dict(NEW_DEFAULTS), {}, customer=customer)
+    return page(request, db, "contacts/form.html", context)
+
+
+@router.get("/contacts/new", response_class=HTMLResponse)
+def new_global_contact(
+    request: Request,
+    customer_id: int | None = None,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    values = {**NEW_DEFAULTS, "customer_id": str(customer_id or "")}
+    context = _context(values, {}, companies=_companies(db, principal), return_to="/contacts")
+    return page(request, db, "contacts/form.html", context)
+
+
+@router.post("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
+def create_contact(
+    request: Request,
+    customer_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = get_customer(db, principal, customer_id)
+    return _create(request, form, principal, db, customer, None)
+
+
+@router.post("/contacts/new", response_class=HTMLResponse)
+def create_global_contact(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    companies = _companies(db, principal)
+    chosen = text(form, "customer_id")
+    customer = next((c for c in companies if str(c.id) == chosen), None)
+    return _create(request, form, principal, db, customer, companies)
+
+
+def _create(
+    request: Request,
+    form: FormData,
+    principal: Principal,
+    db: Session,
+    customer: Customer | None,
+    companies: list[Customer] | None,
+) -> Response:
+    save = text(form, "save")
+    apply_at, delay_error = delay_until(form) if save == "delay" else (None, "")
+    fields = {
+        **_fields(form),
+        "auto_generate_password": checkbox(form, "auto_generate_password"),
+        "password": optional(form, "password"),
+        "apply_at": apply_at,
+    }
+    data, errors = parse(ContactCreate, fields)
+    if delay_error:
+        errors["apply_at"] = delay_error
+    if customer is None:
+        errors["customer_id"] = "choose the company this contact belongs to"
+    if data is not None and customer is not None and not errors:
+        try:
+            result = service.create_contact(db, principal, customer.id, data)
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            return _after_create(form, customer, companies is not None, result)
+    return_to = "/contacts" if companies is not None else ""
+    context = _context(
+        _typed(form), errors, customer=customer, companies=companies, return_to=return_to
+    )
+    return page(request, db, "contacts/form.html", context, 422)
+
+
+def _after_create(
+    form: FormData, customer: Customer, from_global: bool, result: Contact | ScheduledChange
+) -> Response:
+    back = safe_path(text(form, "return_to"), f"/customers/{customer.id}")
+    if isinstance(result, ScheduledChange):
+        return redirect(
+            back, f"New contact {text(form, 'name')} scheduled for {_schedule_when(result)}."
+        )
+    message = f"Contact {result.name} <{result.email}> added to {customer.name}."
+    if checkbox(form, "auto_generate_password"):
+        message += f" A generated password was emailed to {result.email}."
+    if text(form, "save") == "stay":
+        stay = (
+            f"/contacts/new?customer_id={customer.id}"
+            if from_global
+            else f"/customers/{customer.id}/contacts/new"
+        )
+        return redirect(stay, message)
+    return redirect(back, message)
+
+
+# ---- edit ------------------------------------------------------------------------------------
+
+
+def _contact_values(contact: Contact) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        f: getattr(contact, f) or ""
+        for f in ("name", "email", "phone", "mobile", "contact_type", "public_notes")
+    }
+    values["private_notes"] = contact.private_notes or ""
+    values["ip_whitelist"] = "\n".join(contact.ip_whitelist or [])
+    values.update({f: "on" for f in FLAGS if getattr(contact, f)})
+    return values
+
+
+@router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
+def edit_contact(
+    request: Request,
+    contact_id: int,
+    return_to: str = "",
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    context = _context(
+        _contact_values(contact),
+        {},
+        customer=contact.customer,
+        contact=contact,
+        return_to=safe_path(return_to, ""),
+    )
+    return page(request, db, "contacts/form.html", context)
+
+
+@router.post("/contacts/{contact_id}/edit", response_class=HTMLResponse)
+def update_contact(
+    request: Request,
+    contact_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    save = text(form, "save")
+    apply_at, delay_error = delay_until(form) if save == "delay" else (None, "")
+    data, errors = parse(ContactUpdate, _fields(form))
+    if delay_error:
+        errors["apply_at"] = delay_error
+    if data is not None and not errors:
+        # Only what the form changed: a delayed change must not overwrite later edits.
+        changed = {
+            k: v
+            for k, v in data.model_dump(exclude={"apply_at"}).items()
+            if v != getattr(contact, k)
+        }
+        try:
+            result = service.update_contact(
+                db, principal, contact_id, ContactUpdate(**changed, apply_at=apply_at)
+            )
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            return _after_update(form, contact, result)
+    context = _context(
+        _typed(form),
+        errors,
+        customer=contact.customer,
+        contact=contact,
+        return_to=safe_path(text(form, "return_to"), ""),
+    )
+    return page(request, db, "contacts/form.html", context, 422)
+
+
+def _after_update(form: FormData, contact: Contact, result: Contact | ScheduledChange) -> Response:
+    back = safe_path(text(form, "return_to"), f"/customers/{contact.customer_id}")
+    if isinstance(result, ScheduledChange):
+        return redirect(
+            back, f"Change to contact {contact.name} scheduled for {_schedule_when(result)}."
+        )
+    message = f"Contact {result.name} <{result.email}> saved."
+    if text(form, "save") == "stay":
+        query = f"?{urlencode({'return_to': back})}"
+        return redirect(f"/contacts/{contact.id}/edit{query}", message)
+    return redirect(back, message)
+
+
+# ---- password, delete, portal login ----------------------------------------------------------
+
+
+@router.get("/contacts/{contact_id}/password", response_class=HTMLResponse)
+def password_form(
+    request: Request,
+    contact_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    context = {"contact": contact, "values": {"auto_generate": "on"}, "section": "customers"}
+    return page(request, db, "contacts/password.html", context)
+
+
+@router.post("/contacts/{contact_id}/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    contact_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    auto = checkbox(form, "auto_generate")
+    data, errors = parse(
+        PasswordChange, {"auto_generate": auto, "password": optional(form, "password")}
+    )
+    if data is not None:
+        try:
+            service.change_password(db, principal, contact_id, data)
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            done = (
+                f"A new password was generated and emailed to {contact.email}."
+                if auto
+                else f"The password of {contact.email} was changed."
+            )
+            return redirect(f"/customers/{contact.customer_id}", done)
+    context = {"contact": contact, "values": _typed(form), "errors": errors}
+    return page(request, db, "contacts/password.html", context, 422)
+
+
+@router.get("/contacts/{contact_id}/delete", response_class=HTMLResponse)
+def confirm_delete(
+    request: Request,
+    contact_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    context = {"contacts": [contact], "customer": contact.customer, "section": "customers"}
+    return page(request, db, "contacts/delete.html", context)
+
+
+@router.get("/customers/{customer_id}/contacts/delete", response_class=HTMLResponse)
+def confirm_delete_selected(
+    request: Request,
+    customer_id: int,
+    ids: list[int] = Query(default=[]),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = get_customer(db, principal, customer_id)
+    chosen = [service.get_contact(db, principal, i) for i in ids]
+    chosen = [c for c in chosen if c.customer_id == customer_id]
+    if not chosen:
+        return redirect(f"/customers/{customer_id}", "Select the contacts to delete.", "warning")
+    context = {"contacts": chosen, "customer": customer, "section": "customers"}
+    return page(request, db, "contacts/delete.html", context)
+
+
+@router.post("/contacts/delete", response_class=HTMLResponse)
+def delete_contacts(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    ids = [int(i) for i in form.getlist("ids") if isinstance(i, str) and i.isdigit()]
+    contacts = [service.get_contact(db, principal, i) for i in ids]
+    if not contacts:
+        return redirect("/contacts", "Nothing was selected.", "warning")
+    customer = contacts[0].customer
+    try:
+        for contact in contacts:
+            service.delete_contact(db, principal, contact.id)
+    except FORM_ERRORS as exc:
+        context = {"contacts": contacts, "customer": customer, "errors": field_errors(exc)}
+        return page(request, db, "contacts/delete.html", context, exc.status)
+    names = ", ".join(c.name for c in contacts)
+    back = safe_path(text(form, "return_to"), f"/customers/{customer.id}")
+    return redirect(back, f"Deleted: {names}.")
+
+
+@router.get("/contacts/{contact_id}/portal-login", response_class=HTMLResponse)
+def portal_login(
+    request: Request,
+    contact_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    contact = service.get_contact(db, principal, contact_id)
+    return page(request, db, "contacts/portal_login.html", {"contact": contact})
+
+
+# ---- Global Contacts -------------------------------------------------------------------------
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+@router.get("/contacts", response_class=HTMLResponse)
+def global_contacts(
+    request: Request,
+    q: str = "",
+    contact_type: str = "",
+    email_verified: str = "",
+    mobile_verified: str = "",
+    enabled: str = "",
+    sort: str = "name",
+    customer_id: int | None = None,
+    offset: int = 0,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    filters = {
+        "q": q,
+        "contact_type": contact_type,
+        "email_verified": email_verified,
+        "mobile_verified": mobile_verified,
+        "enabled": enabled,
+    }
+    if customer_id is not None:
+        filters["customer_id"] = str(customer_id)
+    rows, total = service.list_contacts(
+        db,
+        principal,
+        q=q or None,
+        customer_id=customer_id,
+        contact_type=contact_type or None,
+        email_verified=_yes_no(email_verified),
+        mobile_verified=_yes_no(mobile_verified),
+        enabled=_yes_no(enabled),
+        sort=sort if sort in SORTS else "name",
+        limit=PAGE_SIZE,
+        offset=max(offset, 0),
+    )
+    context = {
+        "section": "contacts",
+        "rows": rows,
+        "total": total,
+        "filters": filters,
+        "sort": sort,
+        "contact_types": CONTACT_TYPES,
+        "limit": PAGE_SIZE,
+        "offset": max(offset, 0),
+        "query": urlencode({**filters, "sort": sort}),
+        "filter_query": urlencode(filters),
+    }
+    return page(request, db, "contacts/list.html", context)

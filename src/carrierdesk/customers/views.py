@@ -1,0 +1,269 @@
+"""Control Panel: the customer list, the customer form and the customer page (tab Main)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.contacts.service import list_contacts
+from carrierdesk.customers import service
+from carrierdesk.customers.schemas import SCHEDULES, STATUSES, CustomerCreate, CustomerUpdate
+from carrierdesk.models import Customer
+from carrierdesk.validation import CURRENCIES
+from carrierdesk.web.forms import (
+    FORM_ERRORS,
+    delay_until,
+    field_errors,
+    optional,
+    page,
+    parse,
+    redirect,
+    submitted,
+    text,
+)
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+PAGE_SIZE = 50
+CONTACTS_SHOWN = 200
+FIELDS = (
+    "name",
+    "reference",
+    "status",
+    "currency",
+    "tax_rate",
+    "channels",
+    "invoice_schedule",
+    "invoice_due_days",
+)
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customer_list(
+    request: Request,
+    q: str = "",
+    status: str = "",
+    offset: int = 0,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    rows, total = service.list_customers(
+        db, principal, q=q or None, status=status or None, limit=PAGE_SIZE, offset=max(offset, 0)
+    )
+    return page(
+        request,
+        db,
+        "customers/list.html",
+        {
+            "section": "customers",
+            "rows": rows,
+            "total": total,
+            "q": q,
+            "status": status,
+            "statuses": STATUSES,
+            "limit": PAGE_SIZE,
+            "offset": max(offset, 0),
+            "query": urlencode({"q": q, "status": status}),
+        },
+    )
+
+
+def _form_context(
+    customer: Customer | None, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "section": "customers",
+        "customer": customer,
+        "values": values,
+        "errors": errors,
+        "statuses": STATUSES,
+        "schedules": SCHEDULES,
+        "currencies": sorted(CURRENCIES),
+    }
+
+
+def _values(customer: Customer) -> dict[str, Any]:
+    return {f: "" if getattr(customer, f) is None else str(getattr(customer, f)) for f in FIELDS}
+
+
+def _fields(form: FormData, with_currency: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": text(form, "name"),
+        "reference": optional(form, "reference"),
+        "status": text(form, "status"),
+        "tax_rate": text(form, "tax_rate"),
+        "channels": optional(form, "channels"),
+        "invoice_schedule": text(form, "invoice_schedule"),
+        "invoice_due_days": text(form, "invoice_due_days"),
+    }
+    if with_currency:
+        data["currency"] = text(form, "currency")
+    return data
+
+
+@router.get("/customers/new", response_class=HTMLResponse)
+def new_customer(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    defaults = CustomerCreate(name="x").model_dump()
+    values = {k: "" if v is None else str(v) for k, v in defaults.items()} | {"name": ""}
+    return page(request, db, "customers/form.html", _form_context(None, values, {}))
+
+
+@router.post("/customers/new", response_class=HTMLResponse)
+def create_customer(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    values = dict(form)
+    data, errors = parse(CustomerCreate, _fields(form, with_currency=True))
+    if data is not None:
+        try:
+            customer = service.create_customer(db, principal, data)
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            message = f"Customer {customer.name} created."
+            if text(form, "save") == "stay":
+                return redirect("/customers/new", message)
+            return redirect(f"/customers/{customer.id}", message)
+    return page(request, db, "customers/form.html", _form_context(None, values, errors), 422)
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_main(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = service.get_customer(db, principal, customer_id)
+    contacts, total = list_contacts(
+        db, principal, customer_id=customer_id, limit=CONTACTS_SHOWN, offset=0
+    )
+    context = {
+        "section": "customers",
+        "tab": "main",
+        "customer": customer,
+        "contacts": contacts,
+        "contacts_total": total,
+    }
+    return page(request, db, "customers/main.html", context)
+
+
+@router.get("/customers/{customer_id}/contacts-panel", response_class=HTMLResponse)
+def contacts_panel(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The Contacts panel alone, for its refresh button."""
+    customer = service.get_customer(db, principal, customer_id)
+    contacts, total = list_contacts(
+        db, principal, customer_id=customer_id, limit=CONTACTS_SHOWN, offset=0
+    )
+    context = {"customer": customer, "contacts": contacts, "contacts_total": total}
+    return page(request, db, "customers/_contacts_panel.html", context)
+
+
+@router.get("/customers/{customer_id}/edit", response_class=HTMLResponse)
+def edit_customer(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = service.get_customer(db, principal, customer_id)
+    return page(request, db, "customers/form.html", _form_context(customer, _values(customer), {}))
+
+
+@router.post("/customers/{customer_id}/edit", response_class=HTMLResponse)
+def update_customer(
+    request: Request,
+    customer_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = service.get_customer(db, principal, customer_id)
+    values = {**dict(form), "currency": customer.currency}
+    data, errors = parse(CustomerUpdate, _fields(form, with_currency=False))
+    apply_at, delay_error = delay_until(form) if text(form, "save") == "delay" else (None, "")
+    if delay_error:
+        errors["apply_at"] = delay_error
+    if data is not None and not errors:
+        changed = {
+            k: v
+            for k, v in data.model_dump().items()
+            if k != "apply_at" and v != getattr(customer, k)
+        }
+        try:
+            result = service.update_customer(
+                db, principal, customer_id, CustomerUpdate(**changed, apply_at=apply_at)
+            )
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            return _after_update(customer_id, customer.name, result, text(form, "save"))
+    return page(request, db, "customers/form.html", _form_context(customer, values, errors), 422)
+
+
+def _after_update(customer_id: int, name: str, result: object, save: str) -> Response:
+    if not isinstance(result, Customer):
+        at = getattr(result, "apply_at", None)
+        when = at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "later"
+        return redirect(f"/customers/{customer_id}", f"Change to {name} scheduled for {when}.")
+    target = f"/customers/{customer_id}/edit" if save == "stay" else f"/customers/{customer_id}"
+    return redirect(target, f"Customer {result.name} saved.")
+
+
+@router.get("/customers/{customer_id}/delete", response_class=HTMLResponse)
+def confirm_delete(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = service.get_customer(db, principal, customer_id)
+    context = {"section": "customers", "customer": customer}
+    return page(request, db, "customers/delete.html", context)
+
+
+@router.post("/customers/{customer_id}/delete", response_class=HTMLResponse)
+def delete_customer(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    customer = service.get_customer(db, principal, customer_id)
+    name = customer.name
+    try:
+        service.delete_customer(db, principal, customer_id)
+    except FORM_ERRORS as exc:
+        context = {"section": "customers", "customer": customer, "errors": field_errors(exc)}
+        return page(request, db, "customers/delete.html", context, exc.status)
+    return redirect("/customers", f"Customer {name} deleted.")
+
+
+@router.get("/customers/{customer_id}/portal-menu", response_class=HTMLResponse)
+def portal_menu(
+    request: Request,
+    customer_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The contacts listed under the ▾ next to the customer's name (Portal Login as …)."""
+    contacts, _total = list_contacts(
+        db, principal, customer_id=customer_id, limit=CONTACTS_SHOWN, offset=0
+    )
+    return page(request, db, "customers/_portal_menu.html", {"contacts": contacts})

@@ -1,0 +1,75 @@
+"""Control Panel: the Delay Log (scheduled changes) with Cancel on pending ones."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.scheduling import service
+from carrierdesk.scheduling.schemas import ScheduledChangeOut
+from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/delay-log", response_class=HTMLResponse)
+def delay_log(
+    request: Request,
+    status: str = "",
+    offset: int = 0,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    return _delay_log(request, db, principal, status, offset)
+
+
+def _delay_log(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    status: str,
+    offset: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows, total = service.list_changes(
+        db, principal, status=status or None, limit=PAGE_SIZE, offset=max(offset, 0)
+    )
+    context = {
+        "section": "delay-log",
+        # The payload as the API shows it: never a password or its hash.
+        "rows": [ScheduledChangeOut.of(r) for r in rows],
+        "total": total,
+        "status": status,
+        "statuses": service.STATUSES,
+        "limit": PAGE_SIZE,
+        "offset": max(offset, 0),
+        "query": urlencode({"status": status}),
+        "errors": errors or {},
+    }
+    return page(request, db, "scheduling/delay_log.html", context, status_code)
+
+
+@router.post("/delay-log/{change_id}/cancel", response_class=HTMLResponse)
+def cancel(
+    request: Request,
+    change_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        change = service.cancel(db, principal, change_id)
+    except FORM_ERRORS as exc:
+        # An error answer (>= 400) so that the request's transaction is rolled back.
+        errors = {**field_errors(exc), "change_id": str(change_id)}
+        db.rollback()
+        return _delay_log(request, db, principal, "", 0, errors, exc.status)
+    return redirect("/delay-log", f"Cancelled: {change.summary}")

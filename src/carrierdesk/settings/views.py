@@ -1,0 +1,73 @@
+"""Control Panel: Settings › Options (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth.permissions import require_staff
+from carrierdesk.auth.principals import Principal
+from carrierdesk.settings import service
+from carrierdesk.settings.schemas import OptionsPatch
+from carrierdesk.web.forms import (
+    FORM_ERRORS,
+    checkbox,
+    field_errors,
+    optional,
+    page,
+    parse,
+    redirect,
+    submitted,
+    text,
+)
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+# Options that may be left empty (unset); the others must have a value.
+CLEARABLE = ("number_range_start", "block_size")
+NUMBERS = ("summary_refresh_seconds", "auto_logout_minutes", "max_auth_failures")
+
+
+def _values(options: dict[str, Any]) -> dict[str, Any]:
+    values = {k: "" if v is None else str(v) for k, v in options.items()}
+    values["audit_comment_required"] = "on" if options["audit_comment_required"] else ""
+    return values
+
+
+@router.get("/settings/options", response_class=HTMLResponse)
+def options_page(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    require_staff(principal, "admin")
+    values = _values(service.get_options(db).model_dump())
+    context = {"section": "settings", "values": values}
+    return page(request, db, "settings/options.html", context)
+
+
+@router.post("/settings/options", response_class=HTMLResponse)
+def save_options(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    require_staff(principal, "admin")
+    fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
+    fields |= {k: text(form, k) for k in NUMBERS}
+    fields["invoice_line_grouping"] = text(form, "invoice_line_grouping")
+    fields["audit_comment_required"] = checkbox(form, "audit_comment_required")
+    data, errors = parse(OptionsPatch, fields)
+    if data is not None:
+        try:
+            service.update_options(db, principal, data)
+        except FORM_ERRORS as exc:
+            errors = field_errors(exc)
+        else:
+            return redirect("/settings/options", "Options saved.")
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    context = {"section": "settings", "values": values, "errors": errors}
+    return page(request, db, "settings/options.html", context, 422)

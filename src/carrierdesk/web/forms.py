@@ -1,0 +1,161 @@
+"""Control Panel forms: a submitted form parsed into the API's own Pydantic schema, errors turned
+into {field: message} for the form, flash messages, and the context every page shares."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.audit.service import comment_required
+from carrierdesk.errors import AppError, Conflict, Invalid, Malformed
+from carrierdesk.models.base import utcnow
+from carrierdesk.web.templating import render
+
+M = TypeVar("M", bound=BaseModel)
+FLASH_COOKIE = "cd_flash"
+# Refusals a person can fix on the form; anything else (403, 404) gets the error page.
+FORM_ERRORS = (Invalid, Conflict, Malformed)
+DELAYS = {
+    "15m": ("15 minutes", timedelta(minutes=15)),
+    "1h": ("1 hour", timedelta(hours=1)),
+    "4h": ("4 hours", timedelta(hours=4)),
+    "1d": ("1 day", timedelta(days=1)),
+}
+
+
+async def submitted(request: Request) -> FormData:
+    """The submitted form (read once, asynchronously, so that sync views can use it)."""
+    return await request.form()
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional(form: FormData, name: str) -> str | None:
+    return text(form, name) or None
+
+
+def checkbox(form: FormData, name: str) -> bool:
+    return form.get(name) not in (None, "", "0", "false", "off")
+
+
+def lines(form: FormData, name: str) -> list[str]:
+    return [line.strip() for line in text(form, name).splitlines() if line.strip()]
+
+
+def parse(schema: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
+    """The schema built from the form's values, or the errors by field."""
+    try:
+        return schema.model_validate(data), {}
+    except ValidationError as exc:
+        return None, validation_errors(exc)
+
+
+def validation_errors(exc: ValidationError) -> dict[str, str]:
+    """The messages the API would give (same schema), by form field; blank inputs "is required"."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error.get("loc") or ("_form",)
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("input") in ("", None) and error.get("type") != "extra_forbidden":
+            message = "is required"
+        errors.setdefault(str(loc[0]), message)
+    return errors
+
+
+def field_errors(exc: AppError) -> dict[str, str]:
+    """{field: message} of a service's refusal; a refusal of no field goes under "_form"."""
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        errors[error.field] = (
+            f"{errors[error.field]}; {error.message}" if error.field in errors else error.message
+        )
+    if not errors or isinstance(exc, Conflict):
+        errors["_form"] = exc.detail
+    return errors
+
+
+def delay_until(form: FormData, now: datetime | None = None) -> tuple[datetime | None, str]:
+    """apply_at chosen with Delay and Save: a delay, or a date and time (UTC); ("", error)."""
+    now = now or utcnow()
+    choice = text(form, "delay")
+    if choice in DELAYS:
+        return now + DELAYS[choice][1], ""
+    raw = text(form, "delay_at")
+    if not raw:
+        return None, "pick a delay, or a date and time"
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        return None, "is not a date and time"
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if at <= now:
+        return None, "must be in the future (times are UTC)"
+    return at, ""
+
+
+def flash(response: HTMLResponse | RedirectResponse, message: str, level: str = "success") -> None:
+    payload = quote(json.dumps([{"level": level, "text": message}]))
+    response.set_cookie(FLASH_COOKIE, payload, httponly=True, samesite="lax", path="/")
+
+
+def _flashes(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        items = json.loads(unquote(raw))
+    except ValueError:
+        return []
+    return [
+        {"level": str(i.get("level", "info")), "text": str(i.get("text", ""))}
+        for i in items
+        if isinstance(i, dict)
+    ]
+
+
+def redirect(url: str, message: str | None = None, level: str = "success") -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(response, message, level)
+    return response
+
+
+def safe_path(target: str | None, default: str) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def page(
+    request: Request,
+    db: Session,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a Control Panel page with its flashes, the viewer's rights and the audit option."""
+    principal = getattr(request.state, "principal", None)
+    full = {
+        "flashes": _flashes(request),
+        "can_write": bool(principal and principal.role in ("admin", "operator")),
+        "audit_comment_required": comment_required(db),
+        "errors": {},
+        "delays": {k: label for k, (label, _) in DELAYS.items()},
+        **(context or {}),
+    }
+    response = render(request, name, full, status_code=status_code)
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
