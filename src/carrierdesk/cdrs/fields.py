@@ -1,0 +1,78 @@
+"""The canonical CDR columns of CDR.md, and the order rows are stored in."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# CDR.md's column order: the CSV import/API accept them in any order; downloads use this one.
+CANONICAL = (
+    "call_id",
+    "customer_id",
+    "customer_ref",
+    "sip_user",
+    "start_time",
+    "answer_time",
+    "end_time",
+    "duration",
+    "billed_duration",
+    "caller",
+    "callee",
+    "dest_code",
+    "dest_name",
+    "sip_code",
+    "sip_reason",
+    "release_reason",
+    "pdd_ms",
+    "ring_ms",
+    "direction",
+    "rate",
+    "charge",
+    "cost",
+    "currency",
+)
+REPORT_COLUMNS = (*CANONICAL, "customer_name")
+CUSTOMER_KEYS = ("customer_id", "customer_ref", "sip_user")
+REQUIRED = ("call_id", "start_time", "end_time", "duration", "callee", "sip_code", "charge")
+
+# Text limits, as the cdrs table stores them.
+TEXT_LIMITS = {
+    "call_id": 128,
+    "sip_user": 100,
+    "caller": 64,
+    "callee": 64,
+    "dest_code": 32,
+    "dest_name": 100,
+    "sip_reason": 100,
+    "release_reason": 100,
+}
+NER_CODES = (486, 600, 480, 487, 603)
+MAX_MONEY_DIGITS = 12  # Numeric(18,6): at most 12 digits before the decimal point
+
+
+class StoredColumns(NamedTuple):
+    """One valid CDR in the column order of the cdrs table (times UTC-aware, money Decimal)."""
+
+    customer_id: object
+    start_time: object
+    call_id: object
+    sip_user: object
+    answer_time: object
+    end_time: object
+    duration: object
+    billed_duration: object
+    caller: object
+    callee: object
+    dest_code: object
+    dest_name: object
+    sip_code: object
+    sip_reason: object
+    release_reason: object
+    pdd_ms: object
+    ring_ms: object
+    direction: object
+    rate: object
+    charge: object
+    cost: object
+
+
+STORED = StoredColumns._fields
