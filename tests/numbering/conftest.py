@@ -5,10 +5,14 @@ this file first."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect, text
+
+from carrierdesk.db import get_engine
 
 
 @pytest.fixture
@@ -45,3 +49,14 @@ def problem_fields(response: Any) -> dict[str, str]:
     """{field: message} of a problem+json answer."""
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     return {e["field"]: e["message"] for e in response.json().get("errors", [])}
+
+
+@pytest.fixture(params=["postgres"] if os.environ.get("CARRIERDESK_TEST_POSTGRES_URL") else [])
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """An empty migrated PostgreSQL database: races run only where there are real row locks."""
+    url: str = request.getfixturevalue("postgres_url")
+    engine = get_engine(url)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    return url

@@ -1,0 +1,124 @@
+"""Races, run for real: threads with their own connections against PostgreSQL, and the
+database constraints that hold even when the service's own checks are bypassed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from carrierdesk.auth.principals import CLI
+from carrierdesk.customers.schemas import CustomerCreate
+from carrierdesk.customers.service import create_customer
+from carrierdesk.db import transaction
+from carrierdesk.errors import Conflict
+from carrierdesk.models import Extension, NumberBlock
+from carrierdesk.numbering.service import assign_block
+from carrierdesk.settings.schemas import OptionsPatch
+from carrierdesk.settings.service import update_options
+from carrierdesk.sipauth.schemas import SipUserCreate
+from carrierdesk.sipauth.sip_users import create_sip_user
+
+
+def arrange(url: str, customers: int) -> list[int]:
+    with transaction(url) as session:
+        update_options(session, CLI, OptionsPatch(number_range_start=1000, block_size=100))
+        return [
+            create_customer(session, CLI, CustomerCreate(name=f"Customer {i}")).id
+            for i in range(customers)
+        ]
+
+
+def race(jobs: list[Callable[[], object]]) -> list[object]:
+    """Starts every job at the same moment, each in its own thread; returns result or error."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = jobs[i]()
+        except Exception as exc:  # the outcome under test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres_only
+def test_twenty_simultaneous_assignments_get_distinct_blocks(pg_url: str) -> None:
+    customers = arrange(pg_url, 5)
+
+    def assign(customer_id: int) -> tuple[int, int, int]:
+        with transaction(pg_url) as session:
+            block = assign_block(session, CLI, customer_id)
+            return block.customer_id, block.start, block.end
+
+    results = race([lambda c=customers[i % 5]: assign(c) for i in range(20)])
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    ranges = sorted((r[1], r[2]) for r in results if isinstance(r, tuple))
+    assert ranges == [(1000 + k * 100, 1099 + k * 100) for k in range(20)]
+    with transaction(pg_url) as session:
+        stored = session.execute(select(NumberBlock.customer_id, NumberBlock.start)).all()
+    assert len(stored) == 20
+    assert sorted(c for c, _ in stored) == sorted(customers * 4)
+
+
+@pytest.mark.postgres_only
+def test_two_simultaneous_creations_of_one_extension_one_wins(pg_url: str) -> None:
+    first, second = arrange(pg_url, 2)
+
+    def create(customer_id: int, username: str) -> str:
+        with transaction(pg_url) as session:
+            create_sip_user(session, CLI, customer_id, SipUserCreate(username=username))
+            return "201"
+
+    for round_ in range(10):
+        username = f"trunk{round_}"
+        jobs = [lambda c=c, u=username: create(c, u) for c in (first, second)]
+        results = race(jobs)
+        outcomes = sorted(
+            "409" if isinstance(r, Conflict) and r.detail == "Duplicate User Detected" else r
+            for r in results
+        )
+        assert outcomes == ["201", "409"], results
+    with transaction(pg_url) as session:
+        names = session.scalars(select(Extension.name).order_by(Extension.name)).all()
+    assert list(names) == [f"trunk{i}" for i in range(10)]
+
+
+def insert(url: str, row: Any) -> None:
+    with transaction(url) as session:
+        session.add(row)
+
+
+def test_the_database_refuses_overlapping_blocks(db_url: str) -> None:
+    (customer,) = arrange(db_url, 1)
+    insert(db_url, NumberBlock(customer_id=customer, start=1000, end=1099))
+    for start, end in [(1050, 1149), (900, 1000), (1099, 1099), (0, 5000), (1010, 1020)]:
+        with pytest.raises(IntegrityError):
+            insert(db_url, NumberBlock(customer_id=customer, start=start, end=end))
+    insert(db_url, NumberBlock(customer_id=customer, start=1100, end=1199))
+    insert(db_url, NumberBlock(customer_id=customer, start=0, end=999))
+
+
+def test_the_database_refuses_duplicate_extensions(db_url: str) -> None:
+    first, second = arrange(db_url, 2)
+    insert(db_url, Extension(customer_id=first, name="Alice", name_key="alice", kind="sip_user"))
+    insert(db_url, Extension(customer_id=first, name="42", name_key="42", number=42, kind="x"))
+    duplicates = [
+        Extension(customer_id=second, name="ALICE", name_key="alice", kind="sip_user"),
+        Extension(customer_id=second, name="042", name_key="042", number=42, kind="sip_user"),
+    ]
+    for row in duplicates:
+        with pytest.raises(IntegrityError):
+            insert(db_url, row)
