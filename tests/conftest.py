@@ -43,7 +43,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     assert PG_URL, "CARRIERDESK_TEST_POSTGRES_URL is not set"
-    name = f"carrierdesk_test_{_worker()}"
+    name = f"carrierdesk_test_{_worker()}_{os.getpid()}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
