@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from carrierdesk.auth.principals import CLI
+from carrierdesk.cdrs.cli import cdr_app
 from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(cdr_app, name="cdr")
 console = Console()
 ROLE_HELP = "admin, operator or viewer"
 
