@@ -17,6 +17,7 @@ from carrierdesk.errors import AppError
 from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.scheduling.views import router as delay_log_views
 from carrierdesk.settings.views import router as settings_views
+from carrierdesk.sipauth.views import router as sipauth_views
 from carrierdesk.web.http import LoginRequired
 from carrierdesk.web.problems import validation_problem
 from carrierdesk.web.templating import render
@@ -29,6 +30,7 @@ ROUTERS = [
     audit_views,
     email_log_views,
     settings_views,
+    sipauth_views,
 ]
 
 
