@@ -47,10 +47,15 @@ def test_disabled_contact_and_inactive_customer_cannot_log_in(operator: Api) -> 
     creds = {"email": "ann@acme.example", "password": PASSWORD}
     assert operator.post("/auth/token", creds).status_code == 200
     operator.patch(f"/contacts/{ann['id']}", {"enabled": False})
-    assert operator.post("/auth/token", creds).status_code == 401
+    disabled = operator.post("/auth/token", creds)
+    assert disabled.status_code == 403 and "disabled" in disabled.json()["detail"]
+    # Only the right password learns why: a wrong one gets the usual answer.
+    wrong = operator.post("/auth/token", {**creds, "password": "Wrong!Passw0rd"})
+    assert wrong.status_code == 401 and "disabled" not in wrong.text
     operator.patch(f"/contacts/{ann['id']}", {"enabled": True})
     operator.patch(f"/customers/{acme}", {"status": "inactive"})
-    assert operator.post("/auth/token", creds).status_code == 401
+    inactive = operator.post("/auth/token", creds)
+    assert inactive.status_code == 403 and "inactive" in inactive.json()["detail"]
 
 
 def test_disabling_a_contact_ends_its_sessions(operator: Api) -> None:

@@ -49,6 +49,29 @@ class NotAuthenticated(AppError):
 
 
 class LoginFailed(NotAuthenticated):
+    """Wrong credentials: audited and counted (kept), answered after a growing delay."""
+
+    keep_changes = True
+
+    def __init__(self, detail: str, delay_seconds: float = 0.0):
+        super().__init__(detail)
+        self.delay_seconds = delay_seconds
+
+
+class SecondFactorRequired(NotAuthenticated):
+    """The password was right; the TOTP code (or a recovery code) is still to come."""
+
+    code = "totp_required"
+
+    def __init__(self, detail: str, person: object):
+        super().__init__(detail)
+        self.person = person
+
+
+class LoginRefused(AppError):
+    """Right credentials, but this login may not happen (disabled, IP not whitelisted)."""
+
+    status, title, code = 403, "Login refused", "login_refused"
     keep_changes = True
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import service
+from carrierdesk.auth.login import login
 from carrierdesk.auth.principals import Principal
 from carrierdesk.models import User
 from carrierdesk.web.http import TransactionRoute, api_principal, client_ip, get_db
@@ -36,10 +37,10 @@ class TokenOut(BaseModel):
     principal: PrincipalOut
 
 
-@router.post("/token", response_model=TokenOut, responses=responses(400, 401, 422, 429))
+@router.post("/token", response_model=TokenOut, responses=responses(400, 401, 403, 422, 429))
 def issue_token(body: TokenRequest, request: Request, db: Session = Depends(get_db)) -> TokenOut:
     ip = client_ip(request)
-    who = service.login(db, body.email, body.password, ip, "api")
+    who = login(db, body.email, body.password, ip, "api", code=body.totp)
     raw, row = service.start_session(db, who, ip)
     if isinstance(who, User):
         principal = PrincipalOut(kind="user", id=who.id, role=who.role)

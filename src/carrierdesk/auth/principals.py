@@ -26,6 +26,16 @@ class Principal:
     def is_contact(self) -> bool:
         return self.kind == "contact"
 
+    @property
+    def impersonator(self) -> str | None:
+        """The operator acting through Portal Login, when this is an impersonation."""
+        return self.on_behalf_of and self.name
+
+    def impersonated(self, operator: str) -> Principal:
+        """This contact's principal as used by `operator` through Portal Login: audited with
+        the operator as actor and the contact as on-behalf-of."""
+        return replace(self, name=operator, on_behalf_of=self.name)
+
     def with_request(self, *, ip: str | None, comment: str | None = None) -> Principal:
         return replace(self, ip=ip, comment=comment)
 

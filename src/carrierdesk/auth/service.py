@@ -1,100 +1,50 @@
-"""Logins, sessions (Control Panel cookies and session bearer tokens), API tokens, users."""
+"""Sessions (Control Panel and portal cookies, session bearer tokens), API tokens, users."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record
-from carrierdesk.auth.passwords import (
-    check_policy,
-    generate_password,
-    hash_password,
-    verify_password,
-)
+from carrierdesk.auth.login import may_log_in, principal_of
+from carrierdesk.auth.passwords import check_policy, generate_password, hash_password
 from carrierdesk.auth.permissions import ROLES, require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.tokens import digest, new_secret
-from carrierdesk.errors import Conflict, Invalid, LoginFailed
+from carrierdesk.errors import Conflict, Invalid, NotFound
 from carrierdesk.models import ApiToken, AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
 from carrierdesk.settings.service import get_options
 
 SESSION_LIFETIME = timedelta(hours=12)
+IMPERSONATION_LIFETIME = timedelta(minutes=30)
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
-BAD_CREDENTIALS = "Wrong email or password."
 
 
-def principal_for_user(user: User, via: Via, session_id: int | None = None) -> Principal:
-    return Principal("user", user.id, user.email, role=user.role, via=via, session_id=session_id)
-
-
-def principal_for_contact(contact: Contact, via: Via, session_id: int | None = None) -> Principal:
-    return Principal(
-        "contact",
-        contact.id,
-        contact.email,
-        customer_id=contact.customer_id,
-        via=via,
-        session_id=session_id,
-    )
-
-
-def login(session: Session, email: str, password: str, ip: str | None, via: Via) -> User | Contact:
-    """The person with this email and password, or 401 (the same answer whatever was wrong)."""
-    key = email.strip().casefold()
-    user = session.scalar(select(User).where(User.email_key == key))
-    if user is not None and user.enabled and verify_password(user.password_hash, password):
-        _audit_login(session, principal_for_user(user, via), ip)
-        return user
-    contact = session.scalar(select(Contact).where(Contact.email_key == key))
-    if contact is not None and via != "web" and _contact_may_log_in(contact):
-        if verify_password(contact.password_hash, password):
-            _audit_login(session, principal_for_contact(contact, via), ip)
-            return contact
-    elif user is None and contact is None:
-        verify_password(None, password)  # spend the same time as for a real account
-    failed = Principal("system", None, email[:320], via=via, ip=ip)
-    record(
-        session,
-        failed,
-        "login_failed",
-        table="users" if user else "contacts",
-        message=f"Failed login for {email[:320]}",
-    )
-    raise LoginFailed(BAD_CREDENTIALS)
-
-
-def _contact_may_log_in(contact: Contact) -> bool:
-    return contact.enabled and contact.customer.status != "inactive"
-
-
-def _audit_login(session: Session, principal: Principal, ip: str | None) -> None:
-    is_contact = principal.is_contact
-    record(
-        session,
-        principal.with_request(ip=ip),
-        "login",
-        table="contacts" if is_contact else "users",
-        record_id=principal.id,
-        customer_id=principal.customer_id,
-        contact_id=principal.id if is_contact else None,
-        message=f"{principal.name} logged in ({principal.via})",
-    )
-
-
-def start_session(session: Session, who: User | Contact, ip: str | None) -> tuple[str, AuthSession]:
+def start_session(
+    session: Session,
+    who: User | Contact,
+    ip: str | None,
+    *,
+    replaces: str | None = None,
+    impersonator: User | None = None,
+) -> tuple[str, AuthSession]:
+    """A new session id at every login (the old one, if any, ends: no session fixation)."""
+    if replaces:
+        session.execute(delete(AuthSession).where(AuthSession.token_hash == digest(replaces)))
     raw = new_secret("cds")
     row = AuthSession(
         token_hash=digest(raw),
         user_id=who.id if isinstance(who, User) else None,
         contact_id=who.id if isinstance(who, Contact) else None,
+        impersonator_id=impersonator.id if impersonator else None,
         csrf_token=secrets.token_urlsafe(32),
         ip=ip,
-        expires_at=utcnow() + SESSION_LIFETIME,
+        expires_at=utcnow() + (IMPERSONATION_LIFETIME if impersonator else SESSION_LIFETIME),
     )
     session.add(row)
     session.flush()
@@ -123,13 +73,22 @@ def resolve(session: Session, raw: str, via: Via) -> tuple[Principal, AuthSessio
 
 
 def _session_principal(session: Session, row: AuthSession, via: Via) -> Principal | None:
-    if row.user_id is not None:
-        user = session.get(User, row.user_id)
-        return principal_for_user(user, via, row.id) if user and user.enabled else None
-    contact = session.get(Contact, row.contact_id)
-    if contact is None or not _contact_may_log_in(contact):
+    person: User | Contact | None = (
+        session.get(User, row.user_id) if row.user_id else session.get(Contact, row.contact_id)
+    )
+    if person is None or not may_log_in(person):
         return None
-    return principal_for_contact(contact, via, row.id)
+    principal = principal_of(person, via)
+    if row.impersonator_id is not None:
+        operator = session.get(User, row.impersonator_id)
+        if operator is None or not operator.enabled:
+            return None
+        principal = principal.impersonated(operator.email)
+    return _with_session(principal, row.id)
+
+
+def _with_session(principal: Principal, session_id: int) -> Principal:
+    return replace(principal, session_id=session_id)
 
 
 def _idle_too_long(session: Session, row: AuthSession, now: datetime) -> bool:
@@ -146,9 +105,18 @@ def logout(session: Session, principal: Principal) -> None:
         record(session, principal, "logout", message=f"{principal.name} logged out")
 
 
-def end_contact_sessions(session: Session, contact_id: int) -> int:
-    result = session.execute(delete(AuthSession).where(AuthSession.contact_id == contact_id))
-    return int(getattr(result, "rowcount", 0) or 0)
+def end_contact_sessions(session: Session, contact_id: int, keep: int | None = None) -> int:
+    stmt = delete(AuthSession).where(AuthSession.contact_id == contact_id)
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return int(getattr(session.execute(stmt), "rowcount", 0) or 0)
+
+
+def end_user_sessions(session: Session, user_id: int, keep: int | None = None) -> int:
+    stmt = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return int(getattr(session.execute(stmt), "rowcount", 0) or 0)
 
 
 def create_user(
@@ -191,8 +159,10 @@ def create_api_token(
     require_staff(principal, "admin")
     if role not in ROLES:
         raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
-    if not name.strip():
-        raise Invalid.field("name", "is required")
+    if not name.strip() or len(name) > 200:
+        raise Invalid.field("name", "is required (at most 200 characters)")
+    if expires_at is not None and expires_at <= utcnow():
+        raise Invalid.field("expires_at", "must be in the future")
     raw = new_secret("cdt")
     token = ApiToken(name=name.strip(), role=role, token_hash=digest(raw), expires_at=expires_at)
     session.add(token)
@@ -203,7 +173,34 @@ def create_api_token(
         "create",
         table="api_tokens",
         record_id=token.id,
-        message=f"API token '{name}' created ({role})",
-        after={"name": name, "role": role},
+        message=f"API token '{token.name}' created ({role})",
+        after={"name": token.name, "role": role, "expires_at": expires_at},
     )
     return token, raw
+
+
+def list_api_tokens(session: Session, principal: Principal) -> list[ApiToken]:
+    require_staff(principal, "admin")
+    return list(
+        session.scalars(
+            select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), func.lower(ApiToken.name))
+        )
+    )
+
+
+def revoke_api_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
+    require_staff(principal, "admin")
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"API token {token_id} not found.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(
+            session,
+            principal,
+            "revoke",
+            table="api_tokens",
+            record_id=token.id,
+            message=f"API token '{token.name}' revoked",
+        )
+    return token

@@ -9,6 +9,7 @@ from carrierdesk.models.numbering import ConferenceRoom, Extension, IpAuth, Numb
 from carrierdesk.models.options import OptionRow
 from carrierdesk.models.outbox import OutboxMessage
 from carrierdesk.models.scheduled import ScheduledChange
+from carrierdesk.models.security import LoginThrottle, OneTimeToken
 from carrierdesk.models.users import ApiToken, AuthSession, User
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "Customer",
     "Extension",
     "IpAuth",
+    "LoginThrottle",
     "NumberBlock",
+    "OneTimeToken",
     "OptionRow",
     "OutboxMessage",
     "ScheduledChange",

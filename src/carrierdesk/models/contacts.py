@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carrierdesk.models.base import Base, JSONType, Timestamps
@@ -31,5 +31,8 @@ class Contact(Timestamps, Base):
     ip_whitelist: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     enabled: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_codes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)

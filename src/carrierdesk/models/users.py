@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carrierdesk.models.base import Base, Timestamps, utcnow
+from carrierdesk.models.base import Base, JSONType, Timestamps, utcnow
 
 
 class User(Timestamps, Base):
@@ -21,6 +23,9 @@ class User(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_codes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
 
 
 class ApiToken(Base):
@@ -48,6 +53,8 @@ class AuthSession(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     csrf_token: Mapped[str] = mapped_column(String(64))
+    # Portal Login: the operator who opened the portal as this contact.
+    impersonator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ip: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

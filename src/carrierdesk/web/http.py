@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -32,13 +33,16 @@ class TransactionRoute(APIRoute):
             request.state.db = session
             try:
                 response = await handler(request)
-                if response.status_code < 400:
+                if response.status_code < 400 or getattr(request.state, "keep_changes", False):
                     await run_in_threadpool(session.commit)
                 else:
                     await run_in_threadpool(session.rollback)
+                await asyncio.sleep(getattr(request.state, "answer_delay", 0.0))
                 return response
             except AppError as exc:
                 await run_in_threadpool(session.commit if exc.keep_changes else session.rollback)
+                # A failed login is answered late, after its record is committed (no lock held).
+                await asyncio.sleep(getattr(exc, "delay_seconds", 0.0))
                 raise
             except BaseException:
                 await run_in_threadpool(session.rollback)
@@ -132,3 +136,23 @@ def web_principal(
     principal = principal.with_request(ip=client_ip(request), comment=comment)
     request.state.principal = principal
     return principal
+
+
+def set_session_cookie(response: Response, raw: str) -> None:
+    from carrierdesk.config import get_settings
+
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
+def keep_changes(request: Request, exc: AppError) -> None:
+    """A page that shows an error itself still commits what the error wants kept (a failed
+    login's audit record), after the growing delay of failed logins."""
+    request.state.keep_changes = exc.keep_changes
+    request.state.answer_delay = getattr(exc, "delay_seconds", 0.0)
