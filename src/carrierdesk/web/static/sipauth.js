@@ -28,7 +28,7 @@
           run: (r) => ["POST", `/sip-users/${r.id}/password`, {}] },
       ],
       saved: (r) => (r.password
-        ? `${r.username}: password (shown this once) ${r.password}`
+        ? `SIP user ${r.username} saved. Its password, shown this once: ${r.password}`
         : `SIP user ${r.username} saved.`),
     },
     "ip-auth": {
