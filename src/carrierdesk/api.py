@@ -15,6 +15,7 @@ from carrierdesk.contacts.api import router as contacts_router
 from carrierdesk.customers.api import router as customers_router
 from carrierdesk.notify.api import router as outbox_router
 from carrierdesk.numbering.api import router as numbering_router
+from carrierdesk.portal.api import router as portal_router
 from carrierdesk.scheduling.api import router as scheduling_router
 from carrierdesk.settings.api import router as settings_router
 from carrierdesk.sipauth.api import router as sipauth_router
@@ -32,6 +33,7 @@ ROUTERS = [
     cdrs_router,
     numbering_router,
     sipauth_router,
+    portal_router,
 ]
 
 

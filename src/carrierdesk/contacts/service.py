@@ -154,7 +154,7 @@ def create_contact(
     password = _new_password(data.auto_generate_password, data.password, str(data.email))
     if is_future(data.apply_at):
         assert data.apply_at is not None
-        _check_notes(data.public_notes, data.private_notes, password)
+        check_notes(data.public_notes, data.private_notes, password)
         payload = data.model_dump(mode="json", exclude={"apply_at", "password"})
         if password.kind == "plain":
             payload["password_hash"] = hash_password(password.value)  # never the password itself
@@ -210,7 +210,7 @@ def _create(
 ) -> Contact:
     email = str(data.email)
     _check_email_free(session, email, None)
-    _check_notes(data.public_notes, data.private_notes, password)
+    check_notes(data.public_notes, data.private_notes, password)
     generated = generate_password() if password.kind == "auto" else None
     contact = Contact(
         **data.model_dump(exclude={"apply_at", "password", "auto_generate_password", "email"}),
@@ -262,7 +262,7 @@ def update_contact(
             apply_at=data.apply_at,
             summary=f"Edit contact {contact.name} <{contact.email}>",
         )
-    return _update(session, principal, contact, data)
+    return apply_update(session, principal, contact, data)
 
 
 def apply_contact_update(
@@ -274,10 +274,10 @@ def apply_contact_update(
 ) -> int:
     assert target_id is not None
     contact = get_contact(session, principal, target_id)
-    return _update(session, principal, contact, ContactUpdate.model_validate(payload)).id
+    return apply_update(session, principal, contact, ContactUpdate.model_validate(payload)).id
 
 
-def _update(
+def apply_update(
     session: Session, principal: Principal, contact: Contact, data: ContactUpdate
 ) -> Contact:
     changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
@@ -302,7 +302,9 @@ def _update(
             _check_email_free(session, changes["email"], contact.id)
             changes["email_key"] = changes["email"].casefold()
             changes.setdefault("email_verified", False)  # a new address is not verified yet
-    _check_notes(
+    if "mobile" in changes and changes["mobile"] != contact.mobile:
+        changes.setdefault("mobile_verified", False)
+    check_notes(
         changes.get("public_notes", ""),
         changes.get("private_notes", ""),
         NewPassword("hash", contact.password_hash or ""),
@@ -355,7 +357,7 @@ def change_password(
     contact = get_contact(session, principal, contact_id)
     require_customer(principal, contact.customer_id, "write")
     password = _new_password(data.auto_generate, data.password, contact.email)
-    _check_notes(contact.public_notes, contact.private_notes, password)
+    check_notes(contact.public_notes, contact.private_notes, password)
     generated = generate_password() if password.kind == "auto" else None
     contact.password_hash = _hash_of(password, generated)
     contact.password_changed_at = utcnow()
@@ -408,7 +410,7 @@ def _check_email_free(session: Session, email: str, contact_id: int | None) -> N
         )
 
 
-def _check_notes(public: str | None, private: str | None, password: NewPassword) -> None:
+def check_notes(public: str | None, private: str | None, password: NewPassword) -> None:
     """Never a password in the notes: not the one being set, not the current one (checked
     against its hash), and nothing that looks like a credential."""
     for field, text in (("public_notes", public or ""), ("private_notes", private or "")):

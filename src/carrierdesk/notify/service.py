@@ -58,6 +58,46 @@ def queue_email(
     return message
 
 
+def queue_sms(
+    session: Session,
+    principal: Principal,
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    secrets: list[str] | None = None,
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+) -> OutboxMessage:
+    """An SMS: kept in the outbox (the Email Log shows it) until an SMS gateway is added."""
+    rendered = render(template, context)
+    message = OutboxMessage(
+        kind="sms",
+        to=to,
+        subject="",
+        body=rendered.text.strip(),
+        body_html=None,
+        secrets=list(secrets or []),
+        status="held",
+        next_attempt_at=utcnow(),
+        customer_id=customer_id,
+        contact_id=contact_id,
+    )
+    session.add(message)
+    session.flush()
+    record(
+        session,
+        principal,
+        "sms_queued",
+        table="outbox",
+        record_id=message.id,
+        customer_id=customer_id,
+        contact_id=contact_id,
+        message=f"SMS to {to} ({template})",
+    )
+    return message
+
+
 def mask_secrets(message: OutboxMessage) -> None:
     for secret in message.secrets or []:
         message.body = message.body.replace(secret, SECRET_MASK)

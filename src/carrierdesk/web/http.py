@@ -14,9 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.service import resolve
+from carrierdesk.config import get_settings
 from carrierdesk.errors import AppError, Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "cd_session"
+PORTAL_COOKIE = "cd_portal"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -106,6 +108,10 @@ class LoginRequired(Exception):
     """Raised by page dependencies; answered with a redirect to the login page."""
 
 
+class PortalLoginRequired(LoginRequired):
+    """The same, for the Customer Portal's login page."""
+
+
 async def form_meta(request: Request) -> dict[str, str]:
     """csrf_token and audit_comment of a submitted form (read here, asynchronously, once)."""
     if request.method in SAFE_METHODS or "form" not in request.headers.get("content-type", ""):
@@ -122,10 +128,30 @@ def web_principal(
     request: Request, db: Session = Depends(get_db), meta: dict[str, str] = Depends(form_meta)
 ) -> Principal:
     """The Control Panel user behind the session cookie; forms must carry its CSRF token."""
-    raw = request.cookies.get(SESSION_COOKIE)
-    found = resolve(db, raw, "web") if raw else None
-    if found is None or found[0].kind != "user" or found[1] is None:
+    principal = _cookie_principal(request, db, meta, SESSION_COOKIE, "web")
+    if principal is None or principal.kind != "user":
         raise LoginRequired()
+    return principal
+
+
+def portal_principal(
+    request: Request, db: Session = Depends(get_db), meta: dict[str, str] = Depends(form_meta)
+) -> Principal:
+    """The contact behind the portal's own cookie (kept apart from the Control Panel's, so an
+    operator's Portal Login tab never replaces the operator's own session)."""
+    principal = _cookie_principal(request, db, meta, PORTAL_COOKIE, "portal")
+    if principal is None or not principal.is_contact:
+        raise PortalLoginRequired()
+    return principal
+
+
+def _cookie_principal(
+    request: Request, db: Session, meta: dict[str, str], cookie: str, via: Via
+) -> Principal | None:
+    raw = request.cookies.get(cookie)
+    found = resolve(db, raw, via) if raw else None
+    if found is None or found[1] is None:
+        return None
     principal, row = found[0], found[1]
     request.state.csrf_token = row.csrf_token
     comment = None
@@ -138,16 +164,14 @@ def web_principal(
     return principal
 
 
-def set_session_cookie(response: Response, raw: str) -> None:
-    from carrierdesk.config import get_settings
-
+def set_session_cookie(response: Response, raw: str, cookie: str = SESSION_COOKIE) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie,
         raw,
         httponly=True,
         samesite="lax",
         secure=get_settings().secure_cookies,
-        path="/",
+        path="/portal/" if cookie == PORTAL_COOKIE else "/",
     )
 
 

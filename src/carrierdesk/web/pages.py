@@ -18,7 +18,7 @@ from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.scheduling.views import router as delay_log_views
 from carrierdesk.settings.views import router as settings_views
 from carrierdesk.sipauth.views import router as sipauth_views
-from carrierdesk.web.http import LoginRequired
+from carrierdesk.web.http import LoginRequired, PortalLoginRequired
 from carrierdesk.web.problems import validation_problem
 from carrierdesk.web.templating import render
 
@@ -43,11 +43,12 @@ def install(app: FastAPI) -> None:
         return RedirectResponse("/customers", status_code=303)
 
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        page = "/portal/login" if isinstance(exc, PortalLoginRequired) else "/login"
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("HX-Request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            return Response(status_code=401, headers={"HX-Redirect": page})
+        return RedirectResponse(f"{page}?next={quote(target)}", status_code=303)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
