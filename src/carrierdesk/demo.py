@@ -17,6 +17,7 @@ from carrierdesk.contacts.service import create_contact
 from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.models import Customer, User
+from carrierdesk.numbering.demo import load_numbering_demo
 
 DEMO_ADMIN = "admin@carrierdesk.local"
 DEMO_PASSWORD = "Demo-Admin-2026!"  # a demo login, printed by `make run`; never for production
@@ -112,4 +113,5 @@ def load_demo(session: Session, only_if_empty: bool = False) -> DemoResult | Non
                 ),
             )
             contacts += 1
+    load_numbering_demo(session, rng, range_start=1000, block_size=100)
     return DemoResult(len(CUSTOMERS), contacts, DEMO_ADMIN, DEMO_PASSWORD)
