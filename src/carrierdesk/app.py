@@ -13,6 +13,7 @@ from carrierdesk.api import create_api
 from carrierdesk.config import get_settings
 from carrierdesk.db import get_sessionmaker
 from carrierdesk.web import pages
+from carrierdesk.web.security import SecurityHeaders
 from carrierdesk.worker.loop import start_in_thread
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -35,6 +36,7 @@ def create_app(database_url: str | None = None, run_worker: bool = False) -> Fas
     for target in (app, api):
         target.state.sessionmaker = get_sessionmaker(url)
         target.state.database_url = url
+    app.add_middleware(SecurityHeaders)
     app.mount("/api/v1", api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.install(app)

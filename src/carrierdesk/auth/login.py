@@ -19,6 +19,7 @@ from carrierdesk.auth.tokens import digest, new_secret
 from carrierdesk.errors import LoginFailed, LoginRefused, NotAuthenticated, SecondFactorRequired
 from carrierdesk.models import Contact, OneTimeToken, User
 from carrierdesk.models.base import utcnow
+from carrierdesk.settings.service import get_options
 
 BAD_CREDENTIALS = "Wrong email or password."
 BAD_CODE = "Wrong or expired two-factor code."
@@ -43,6 +44,11 @@ def login(
             raise SecondFactorRequired("Enter the code from your authenticator app.", person)
         if not _second_factor_ok(person, code):
             _fail(session, email, ip, via, "wrong two-factor code")
+    elif via == "api" and must_enrol_totp(session, person):
+        raise LoginRefused(
+            "Two-factor authentication is mandatory for admins: enrol in the "
+            "Control Panel (Account) first."
+        )
     return _succeed(session, person, email, ip, via)
 
 
@@ -90,6 +96,16 @@ def principal_of(person: Person, via: Via, ip: str | None = None) -> Principal:
         return Principal("user", person.id, person.email, role=person.role, via=via, ip=ip)
     return Principal(
         "contact", person.id, person.email, customer_id=person.customer_id, via=via, ip=ip
+    )
+
+
+def must_enrol_totp(session: Session, person: Person) -> bool:
+    """Admins must have TOTP when Settings › Options says so."""
+    return (
+        isinstance(person, User)
+        and person.role == "admin"
+        and not person.totp_secret
+        and get_options(session).totp_required_for_admins
     )
 
 

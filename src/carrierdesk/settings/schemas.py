@@ -15,6 +15,7 @@ class Options(BaseModel):
     audit_comment_required: bool = False
     auto_logout_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     max_auth_failures: int = Field(default=10, ge=1, le=1000)
+    totp_required_for_admins: bool = False
 
 
 class OptionsPatch(BaseModel):
@@ -27,3 +28,4 @@ class OptionsPatch(BaseModel):
     audit_comment_required: bool | None = None
     auto_logout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     max_auth_failures: int | None = Field(default=None, ge=1, le=1000)
+    totp_required_for_admins: bool | None = None

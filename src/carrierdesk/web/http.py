@@ -12,13 +12,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from carrierdesk.auth.login import must_enrol_totp
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.service import resolve
 from carrierdesk.config import get_settings
 from carrierdesk.errors import AppError, Forbidden, NotAuthenticated
+from carrierdesk.models import User
 
 SESSION_COOKIE = "cd_session"
 PORTAL_COOKIE = "cd_portal"
+ENROL_PAGE = "/account"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -108,6 +111,10 @@ class LoginRequired(Exception):
     """Raised by page dependencies; answered with a redirect to the login page."""
 
 
+class EnrolmentRequired(Exception):
+    """An admin without TOTP while Settings › Options makes it mandatory: to the account page."""
+
+
 class PortalLoginRequired(LoginRequired):
     """The same, for the Customer Portal's login page."""
 
@@ -131,6 +138,10 @@ def web_principal(
     principal = _cookie_principal(request, db, meta, SESSION_COOKIE, "web")
     if principal is None or principal.kind != "user":
         raise LoginRequired()
+    if not request.url.path.startswith(ENROL_PAGE):
+        user = db.get(User, principal.id)
+        if user is not None and must_enrol_totp(db, user):
+            raise EnrolmentRequired()
     return principal
 
 

@@ -10,6 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from carrierdesk.audit.views import router as audit_views
+from carrierdesk.auth.account_views import router as account_views
+from carrierdesk.auth.admin_views import router as admin_views
 from carrierdesk.auth.views import router as auth_router
 from carrierdesk.contacts.views import router as contact_views
 from carrierdesk.customers.views import router as customer_views
@@ -18,12 +20,19 @@ from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.scheduling.views import router as delay_log_views
 from carrierdesk.settings.views import router as settings_views
 from carrierdesk.sipauth.views import router as sipauth_views
-from carrierdesk.web.http import LoginRequired, PortalLoginRequired
+from carrierdesk.web.http import (
+    ENROL_PAGE,
+    EnrolmentRequired,
+    LoginRequired,
+    PortalLoginRequired,
+)
 from carrierdesk.web.problems import validation_problem
 from carrierdesk.web.templating import render
 
 ROUTERS = [
     auth_router,
+    account_views,
+    admin_views,
     customer_views,
     contact_views,
     delay_log_views,
@@ -49,6 +58,10 @@ def install(app: FastAPI) -> None:
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": page})
         return RedirectResponse(f"{page}?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(EnrolmentRequired)
+    async def enrolment_required(_request: Request, _exc: EnrolmentRequired) -> Response:
+        return RedirectResponse(f"{ENROL_PAGE}?enrol=1", status_code=303)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:

@@ -1,0 +1,113 @@
+"""Control Panel: the signed-in user's own account (password, two-factor authentication)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth import totp, twofactor, users
+from carrierdesk.auth.principals import Principal
+from carrierdesk.errors import Conflict
+from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted, text
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+
+
+def _account(
+    request: Request, db: Session, principal: Principal, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    user = twofactor.person_of(db, principal)
+    return page(
+        request,
+        db,
+        "account/account.html",
+        {"user": user, "enrol": request.query_params.get("enrol"), **context},
+        status_code,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    return _account(request, db, principal)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    if text(form, "new_password") != text(form, "confirm_password"):
+        return _account(
+            request,
+            db,
+            principal,
+            422,
+            errors={"confirm_password": "does not match the new password"},
+        )
+    try:
+        users.change_own_password(
+            db, principal, text(form, "current_password"), text(form, "new_password")
+        )
+    except FORM_ERRORS as exc:
+        return _account(request, db, principal, 422, errors=field_errors(exc))
+    return redirect("/account", "Password changed; your other sessions have ended.")
+
+
+@router.post("/account/totp/begin", response_class=HTMLResponse)
+def begin_totp(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    try:
+        secret, _uri = twofactor.begin(db, principal)
+    except Conflict as exc:
+        return redirect("/account", exc.detail, "warning")
+    return _account(request, db, principal, pending_secret=secret)
+
+
+@router.get("/account/totp.svg")
+def totp_qr(
+    principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    user = twofactor.person_of(db, principal)
+    if not user.totp_pending:
+        return Response(status_code=404)
+    svg = totp.qr_svg(totp.provisioning_uri(user.totp_pending, user.email))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/account/totp/confirm", response_class=HTMLResponse)
+def confirm_totp(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        codes = twofactor.confirm(db, principal, text(form, "code"))
+    except FORM_ERRORS as exc:
+        user = twofactor.person_of(db, principal)
+        return _account(
+            request, db, principal, 422, errors=field_errors(exc), pending_secret=user.totp_pending
+        )
+    return _account(request, db, principal, recovery_codes=codes)
+
+
+@router.post("/account/totp/disable", response_class=HTMLResponse)
+def disable_totp(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        twofactor.disable(db, principal, text(form, "password"))
+    except FORM_ERRORS as exc:
+        return _account(request, db, principal, 422, errors=field_errors(exc))
+    return redirect("/account", "Two-factor authentication is off.")

@@ -1,0 +1,126 @@
+"""Control Panel, admins only: Control Panel users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from carrierdesk.auth import service, users
+from carrierdesk.auth.principals import Principal
+from carrierdesk.errors import Invalid
+from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted, text
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+
+router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+
+
+def _tokens_page(
+    request: Request, db: Session, principal: Principal, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    tokens = service.list_api_tokens(db, principal)
+    return page(
+        request,
+        db,
+        "admin/tokens.html",
+        {"section": "settings", "tokens": tokens, "values": {}, **context},
+        status_code,
+    )
+
+
+@router.get("/settings/tokens", response_class=HTMLResponse)
+def tokens(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    return _tokens_page(request, db, principal)
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    values = {k: text(form, k) for k in ("name", "role", "expires_on")}
+    try:
+        token, raw = service.create_api_token(
+            db, principal, values["name"], values["role"], _end_of_day(values["expires_on"])
+        )
+    except FORM_ERRORS as exc:
+        return _tokens_page(request, db, principal, 422, errors=field_errors(exc), values=values)
+    return _tokens_page(request, db, principal, created=token, secret=raw)
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: int, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    token = service.revoke_api_token(db, principal, token_id)
+    return redirect("/settings/tokens", f"Token '{token.name}' revoked.")
+
+
+def _end_of_day(day: str) -> datetime | None:
+    if not day:
+        return None
+    try:
+        return datetime.fromisoformat(day).replace(hour=23, minute=59, second=59, tzinfo=UTC)
+    except ValueError:
+        raise Invalid.field("expires_on", "must be a date (YYYY-MM-DD)") from None
+
+
+def _users_page(
+    request: Request, db: Session, principal: Principal, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    return page(
+        request,
+        db,
+        "admin/users.html",
+        {"section": "settings", "users": users.list_users(db, principal), "values": {}, **context},
+        status_code,
+    )
+
+
+@router.get("/settings/users", response_class=HTMLResponse)
+def users_page(
+    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+) -> Response:
+    return _users_page(request, db, principal)
+
+
+@router.post("/settings/users", response_class=HTMLResponse)
+def create_user(
+    request: Request,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    values = {k: text(form, k) for k in ("email", "role")}
+    try:
+        user, password = service.create_user(db, principal, values["email"], values["role"], None)
+    except FORM_ERRORS as exc:
+        errors = field_errors(exc)
+        if not errors:
+            errors = {"email": exc.detail}
+        return _users_page(request, db, principal, 422, errors=errors, values=values)
+    return _users_page(request, db, principal, created=user, secret=password)
+
+
+@router.post("/settings/users/{user_id}", response_class=HTMLResponse)
+def update_user(
+    request: Request,
+    user_id: int,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    role = text(form, "role") or None
+    enabled = {"on": True, "off": False}.get(text(form, "enabled"))
+    try:
+        user = users.update_user(db, principal, user_id, role=role, enabled=enabled)
+    except FORM_ERRORS as exc:
+        return redirect("/settings/users", exc.detail, "danger")
+    return redirect("/settings/users", f"User {user.email} updated.")
