@@ -191,7 +191,8 @@ def _create(
 def _after_create(
     form: FormData, customer: Customer, from_global: bool, result: Contact | ScheduledChange
 ) -> Response:
-    back = safe_path(text(form, "return_to"), f"/customers/{customer.id}")
+    default = "/contacts" if from_global else f"/customers/{customer.id}"
+    back = safe_path(text(form, "return_to"), default)
     if isinstance(result, ScheduledChange):
         return redirect(
             back, f"New contact {text(form, 'name')} scheduled for {_schedule_when(result)}."
@@ -260,7 +261,7 @@ def update_contact(
         # Only what the form changed: a delayed change must not overwrite later edits.
         changed = {
             k: v
-            for k, v in data.model_dump(exclude={"apply_at"}).items()
+            for k, v in data.model_dump(exclude_unset=True, exclude={"apply_at"}).items()
             if v != getattr(contact, k)
         }
         try:

@@ -196,15 +196,16 @@ def update_customer(
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     values = {**dict(form), "currency": customer.currency}
-    data, errors = parse(CustomerUpdate, _fields(form, with_currency=False))
+    # The currency field is read-only on this form; a currency sent anyway meets the rule.
+    data, errors = parse(CustomerUpdate, _fields(form, with_currency="currency" in form))
     apply_at, delay_error = delay_until(form) if text(form, "save") == "delay" else (None, "")
     if delay_error:
         errors["apply_at"] = delay_error
     if data is not None and not errors:
         changed = {
             k: v
-            for k, v in data.model_dump().items()
-            if k != "apply_at" and v != getattr(customer, k)
+            for k, v in data.model_dump(exclude_unset=True, exclude={"apply_at"}).items()
+            if v != getattr(customer, k)
         }
         try:
             result = service.update_customer(
