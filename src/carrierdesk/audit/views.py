@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.audit import service
 from carrierdesk.auth.principals import Principal
+from carrierdesk.customers.service import list_customers
 from carrierdesk.web.forms import page
 from carrierdesk.web.http import TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
+CUSTOMERS_LISTED = 5000
 
 
 def _id(value: str) -> int | None:
@@ -48,8 +50,10 @@ def audit_log(
         limit=PAGE_SIZE,
         offset=max(offset, 0),
     )
+    customers, _total = list_customers(db, principal, limit=CUSTOMERS_LISTED)
     context = {
         "section": "audit-log",
+        "customers": [customer for customer, _contacts in customers],
         "rows": rows,
         "total": total,
         "filters": filters,

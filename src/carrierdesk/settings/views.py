@@ -30,11 +30,12 @@ router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 # Options that may be left empty (unset); the others must have a value.
 CLEARABLE = ("number_range_start", "block_size")
 NUMBERS = ("summary_refresh_seconds", "auto_logout_minutes", "max_auth_failures")
+SWITCHES = ("audit_comment_required", "totp_required_for_admins")
 
 
 def _values(options: dict[str, Any]) -> dict[str, Any]:
     values = {k: "" if v is None else str(v) for k, v in options.items()}
-    values["audit_comment_required"] = "on" if options["audit_comment_required"] else ""
+    values.update({k: "on" if options[k] else "" for k in SWITCHES})
     return values
 
 
@@ -44,7 +45,7 @@ def options_page(
 ) -> Response:
     require_staff(principal, "admin")
     values = _values(service.get_options(db).model_dump())
-    context = {"section": "settings", "values": values}
+    context = {"section": "settings", "tab": "options", "values": values}
     return page(request, db, "settings/options.html", context)
 
 
@@ -59,7 +60,7 @@ def save_options(
     fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
     fields |= {k: text(form, k) for k in NUMBERS}
     fields["invoice_line_grouping"] = text(form, "invoice_line_grouping")
-    fields["audit_comment_required"] = checkbox(form, "audit_comment_required")
+    fields |= {k: checkbox(form, k) for k in SWITCHES}
     data, errors = parse(OptionsPatch, fields)
     if data is not None:
         try:
@@ -69,5 +70,5 @@ def save_options(
         else:
             return redirect("/settings/options", "Options saved.")
     values = {k: v for k, v in form.items() if k != "csrf_token"}
-    context = {"section": "settings", "values": values, "errors": errors}
+    context = {"section": "settings", "tab": "options", "values": values, "errors": errors}
     return page(request, db, "settings/options.html", context, 422)
