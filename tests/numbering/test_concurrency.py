@@ -122,3 +122,21 @@ def test_the_database_refuses_duplicate_extensions(db_url: str) -> None:
     for row in duplicates:
         with pytest.raises(IntegrityError):
             insert(db_url, row)
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_409(
+    operator: Any, acme: int, northwind: int, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the loser of a race sees: the unique constraint answers, inside a savepoint."""
+    from carrierdesk.numbering import extensions
+
+    monkeypatch.setattr(extensions, "_check_free", lambda *args, **kwargs: None)
+    assert operator.post(f"/customers/{acme}/sip-users", {"username": "Alice"}).is_success
+    for customer, name in [(northwind, "alice"), (northwind, "Alice")]:
+        response = operator.post(f"/customers/{customer}/sip-users", {"username": name})
+        assert response.status_code == 409
+        assert response.json()["detail"] == "Duplicate User Detected"
+    room = operator.post(f"/customers/{northwind}/conferences", {"name": "R", "extension": "ALICE"})
+    assert room.status_code == 409
+    with transaction(db_url) as session:
+        assert session.scalars(select(Extension.name)).all() == ["Alice"]
