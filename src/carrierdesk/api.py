@@ -19,6 +19,7 @@ from carrierdesk.portal.api import router as portal_router
 from carrierdesk.scheduling.api import router as scheduling_router
 from carrierdesk.settings.api import router as settings_router
 from carrierdesk.sipauth.api import router as sipauth_router
+from carrierdesk.summaries.api import router as summaries_router
 from carrierdesk.web import problems
 from carrierdesk.web.http import TransactionRoute, get_db
 
@@ -31,6 +32,7 @@ ROUTERS = [
     outbox_router,
     settings_router,
     cdrs_router,
+    summaries_router,
     numbering_router,
     sipauth_router,
     portal_router,

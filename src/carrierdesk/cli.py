@@ -12,6 +12,7 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.cli import cdr_app
 from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
+from carrierdesk.summaries.cli import summary_app
 
 app = typer.Typer(
     help="carrierdesk: the customer back office of a VoIP carrier.",
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(cdr_app, name="cdr")
+app.add_typer(summary_app, name="summary")
 console = Console()
 ROLE_HELP = "admin, operator or viewer"
 

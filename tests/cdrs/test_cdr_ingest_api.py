@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cdr_helpers import T0, cdr, make_customer, post_csv, stored, to_csv, z
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carrierdesk.models import Cdr
+from cdrs.cdr_helpers import T0, cdr, make_customer, post_csv, stored, to_csv, z
 from conftest import Api, problem_fields
 
 

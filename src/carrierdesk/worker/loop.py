@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.db import transaction
 from carrierdesk.notify.delivery import deliver_due
 from carrierdesk.scheduling.service import apply_due
+from carrierdesk.summaries.refresh import refresh_job
 
 log = logging.getLogger("carrierdesk.worker")
 
@@ -19,6 +20,7 @@ Job = Callable[[Session], int]
 JOBS: list[tuple[str, Job]] = [
     ("scheduled changes", apply_due),
     ("outbox delivery", deliver_due),
+    ("summary refresh", refresh_job),
 ]
 
 

@@ -1,0 +1,94 @@
+"""`carrierdesk cdr import FILE…`: counts, FILE.rejected.csv, stdin, bad files, re-runs."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from carrierdesk.auth.principals import CLI
+from carrierdesk.cli import app
+from carrierdesk.config import get_settings
+from carrierdesk.customers.schemas import CustomerCreate
+from carrierdesk.customers.service import create_customer
+from carrierdesk.db import get_engine, get_sessionmaker, transaction
+from carrierdesk.models import AuditEntry, Cdr
+from cdrs.cdr_helpers import cdr, to_csv
+
+
+@pytest.fixture
+def customer_id(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setenv("CARRIERDESK_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    with transaction(db_url) as session:
+        customer = create_customer(session, CLI, CustomerCreate(name="Acme", reference="ACME"))
+    yield customer.id
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+
+
+def count(db_url: str) -> int:
+    with transaction(db_url) as session:
+        return int(session.scalar(select(func.count()).select_from(Cdr)) or 0)
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.output
+
+
+def test_import_with_rejects_duplicates_and_rerun(
+    tmp_path: Path, db_url: str, customer_id: int
+) -> None:
+    rows = [cdr(f"f-{i}", customer_id) for i in range(5)]
+    rows.append(cdr("bad-1", customer_id, sip_code="999"))
+    rows.append(cdr("f-0", customer_id))
+    path = tmp_path / "cdrs.csv"
+    path.write_bytes(to_csv(rows))
+    code, output = invoke("cdr", "import", str(path))
+    assert code == 0, output
+    assert "CDR import" in output and "cdrs.csv.rejected.csv" in output
+    assert count(db_url) == 5
+    with (tmp_path / "cdrs.csv.rejected.csv").open() as handle:
+        [rejected] = list(csv.DictReader(handle))
+    assert rejected["row"] == "6" and rejected["call_id"] == "bad-1"
+    assert rejected["errors"] == "sip_code: must be between 100 and 699"
+    # running it again stores nothing new: every good row is now a duplicate
+    code, output = invoke("cdr", "import", str(path))
+    assert code == 0 and count(db_url) == 5
+    with transaction(db_url) as session:
+        messages = session.scalars(select(AuditEntry.message).where(AuditEntry.action == "import"))
+        assert "0 accepted, 6 duplicates, 1 rejected" in list(messages)[-1]
+
+
+def test_stdin_and_several_files(tmp_path: Path, db_url: str, customer_id: int) -> None:
+    second = tmp_path / "b.csv"
+    second.write_bytes(to_csv([cdr("b-1", None, customer_ref="ACME")]))
+    code, output = invoke(
+        "cdr", "import", "-", str(second), stdin=to_csv([cdr("s-1", customer_id)])
+    )
+    assert code == 0, output
+    assert count(db_url) == 2
+
+
+def test_bad_files(tmp_path: Path, db_url: str, customer_id: int) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    header_only = tmp_path / "header.csv"
+    header_only.write_bytes(to_csv([cdr("h", customer_id)]).splitlines()[0] + b"\n")
+    code, output = invoke("cdr", "import", str(empty), str(header_only))
+    assert code == 0 and output.count("no CDRs in the file") == 2
+    missing = tmp_path / "missing.csv"
+    missing.write_bytes(to_csv([cdr("m-1", customer_id)], ["call_id", "customer_id", "charge"]))
+    code, output = invoke("cdr", "import", str(missing))
+    assert code == 1
+    assert "start_time: column is missing from the header" in output
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(to_csv([cdr("u-1", customer_id)]).decode().encode("utf-16"))
+    code, output = invoke("cdr", "import", str(utf16), str(tmp_path / "nonexistent.csv"))
+    assert code == 1 and "not UTF-8" in output and "nonexistent.csv" in output
+    assert count(db_url) == 0
