@@ -17,6 +17,7 @@ from carrierdesk.contacts.views import router as contact_views
 from carrierdesk.customers.views import router as customer_views
 from carrierdesk.errors import AppError
 from carrierdesk.notify.views import router as email_log_views
+from carrierdesk.portal.views import router as portal_views
 from carrierdesk.scheduling.views import router as delay_log_views
 from carrierdesk.settings.views import router as settings_views
 from carrierdesk.sipauth.views import router as sipauth_views
@@ -40,6 +41,7 @@ ROUTERS = [
     email_log_views,
     settings_views,
     sipauth_views,
+    portal_views,
 ]
 
 

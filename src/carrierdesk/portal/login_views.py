@@ -1,0 +1,177 @@
+"""Customer Portal: login (password, then the TOTP code when enrolled), logout, forgotten
+password and its reset link, the email verification link, and the Portal Login link."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth import login as logins
+from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.service import logout as end_session
+from carrierdesk.auth.service import start_session
+from carrierdesk.errors import AppError, Invalid, LoginFailed, SecondFactorRequired
+from carrierdesk.models import Contact
+from carrierdesk.portal import service
+from carrierdesk.portal.web import HOME, PortalRoute, portal_page, refused
+from carrierdesk.web.forms import redirect, safe_path
+from carrierdesk.web.http import (
+    PORTAL_COOKIE,
+    client_ip,
+    get_db,
+    portal_principal,
+    set_session_cookie,
+)
+
+router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
+LOGIN = "portal/login.html"
+SECOND_FACTOR = "portal/login_2fa.html"
+MESSAGE = "portal/message.html"
+NOT_A_CONTACT = "This login is for the Control Panel: log in there instead."
+
+
+def portal_next(target: str | None) -> str:
+    """Only a page of the portal: never an open redirect."""
+    path = safe_path(target, HOME)
+    return path if path.startswith(HOME) else HOME
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = HOME, db: Session = Depends(get_db)) -> Response:
+    return portal_page(request, db, LOGIN, {"next": portal_next(next), "email": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form(HOME),
+    db: Session = Depends(get_db),
+) -> Response:
+    context = {"email": email, "next": portal_next(next)}
+    try:
+        person = logins.login(db, email, password, client_ip(request), "portal")
+    except SecondFactorRequired as exc:
+        challenge = logins.start_challenge(db, exc.person)  # type: ignore[arg-type]
+        return portal_page(request, db, SECOND_FACTOR, {**context, "challenge": challenge})
+    except AppError as exc:
+        return refused(request, db, exc, LOGIN, context, ())
+    return _logged_in(request, db, person, context)
+
+
+@router.post("/login/2fa", response_class=HTMLResponse)
+def login_second_factor(
+    request: Request,
+    challenge: str = Form(""),
+    code: str = Form(""),
+    next: str = Form(HOME),
+    db: Session = Depends(get_db),
+) -> Response:
+    context = {"email": "", "next": portal_next(next), "challenge": challenge}
+    try:
+        person = logins.finish_challenge(db, challenge, code, client_ip(request), "portal")
+    except LoginFailed as exc:  # a wrong code: try again on the same page
+        return refused(request, db, exc, SECOND_FACTOR, context, ())
+    except AppError as exc:  # expired, throttled or refused: start again
+        return refused(request, db, exc, LOGIN, context, ())
+    return _logged_in(request, db, person, context)
+
+
+def _logged_in(
+    request: Request, db: Session, person: logins.Person, context: dict[str, str]
+) -> Response:
+    if not isinstance(person, Contact):
+        # A Control Panel user's credentials: nothing of this login is kept (403 rolls back).
+        return portal_page(request, db, LOGIN, {**context, "errors": {"_form": NOT_A_CONTACT}}, 403)
+    raw, _row = start_session(
+        db, person, client_ip(request), replaces=request.cookies.get(PORTAL_COOKIE)
+    )
+    response = redirect(context["next"])
+    set_session_cookie(response, raw, PORTAL_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    principal: Principal = Depends(portal_principal), db: Session = Depends(get_db)
+) -> Response:
+    """Log out; during a Portal Login this is "End": the operator's impersonation ends."""
+    end_session(db, principal)
+    message = "Portal Login ended." if principal.impersonator else "You have logged out."
+    response = redirect("/portal/login", message, "info")
+    response.delete_cookie(PORTAL_COOKIE, path=HOME)
+    return response
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_password_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    return portal_page(request, db, "portal/forgot_password.html", {"email": ""})
+
+
+@router.post("/forgot-password", response_class=HTMLResponse)
+def forgot_password(
+    request: Request, email: str = Form(""), db: Session = Depends(get_db)
+) -> Response:
+    """The same answer whether or not the address is a contact's."""
+    name = "portal/forgot_password.html"
+    if not email.strip():
+        return portal_page(
+            request, db, name, {"email": "", "errors": {"email": "is required"}}, 422
+        )
+    service.request_password_reset(db, email, client_ip(request))
+    return portal_page(request, db, name, {"email": email.strip(), "sent": True})
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+def reset_password_page(
+    request: Request, token: str = "", db: Session = Depends(get_db)
+) -> Response:
+    return portal_page(request, db, "portal/reset_password.html", {"token": token})
+
+
+@router.post("/reset-password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    token: str = Form(""),
+    new_password: str = Form(""),
+    confirm_password: str = Form(""),
+    db: Session = Depends(get_db),
+) -> Response:
+    name, context = "portal/reset_password.html", {"token": token}
+    try:
+        if new_password != confirm_password:
+            raise Invalid.field("confirm_password", "does not match the new password")
+        service.reset_password(db, token, new_password, client_ip(request))
+    except AppError as exc:
+        fields = ("new_password", "confirm_password")
+        return refused(request, db, exc, name, {**context, "expired": exc.status == 401}, fields)
+    return redirect("/portal/login", "Your password was changed. Log in with the new password.")
+
+
+@router.get("/verify-email", response_class=HTMLResponse)
+def verify_email(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+    try:
+        contact = service.verify_email(db, token, client_ip(request))
+    except AppError as exc:
+        return _link_refused(request, db, exc)
+    context = {"title": "Email verified", "message": f"Thank you: {contact.email} is verified."}
+    return portal_page(request, db, MESSAGE, context)
+
+
+@router.get("/impersonate")
+def impersonate(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+    """Portal Login: the operator's one-time link opens a short session as the contact."""
+    try:
+        raw, _row = service.open_impersonation(db, token, client_ip(request))
+    except AppError as exc:
+        return _link_refused(request, db, exc)
+    response = redirect(HOME)
+    set_session_cookie(response, raw, PORTAL_COOKIE)
+    return response
+
+
+def _link_refused(request: Request, db: Session, exc: AppError) -> Response:
+    context = {"title": "This link cannot be used", "message": exc.detail, "failed": True}
+    return portal_page(request, db, MESSAGE, context, exc.status)
