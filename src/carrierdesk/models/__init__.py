@@ -5,6 +5,7 @@ from carrierdesk.models.base import Base
 from carrierdesk.models.cdrs import Cdr, CdrHourly, CdrKey, SummaryDirty, SummaryState
 from carrierdesk.models.contacts import Contact
 from carrierdesk.models.customers import Customer
+from carrierdesk.models.invoices import Invoice, InvoiceAutoState, InvoiceCounter, InvoiceLine
 from carrierdesk.models.numbering import ConferenceRoom, Extension, IpAuth, NumberBlock, SipUser
 from carrierdesk.models.options import OptionRow
 from carrierdesk.models.outbox import OutboxMessage
@@ -24,6 +25,10 @@ __all__ = [
     "Contact",
     "Customer",
     "Extension",
+    "Invoice",
+    "InvoiceAutoState",
+    "InvoiceCounter",
+    "InvoiceLine",
     "IpAuth",
     "LoginThrottle",
     "NumberBlock",

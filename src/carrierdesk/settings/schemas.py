@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Invoice options (issue 5): printed on every invoice and its number.
+NumberPrefix = Annotated[str, Field(max_length=20, pattern=r"^[A-Za-z0-9/_.#-]*$")]
+NumberPadding = Annotated[int, Field(ge=1, le=12)]
+TaxName = Annotated[str, Field(min_length=1, max_length=40)]
+InvoiceText = Annotated[str, Field(max_length=1000)]
 
 
 class Options(BaseModel):
@@ -16,6 +22,11 @@ class Options(BaseModel):
     auto_logout_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     max_auth_failures: int = Field(default=10, ge=1, le=1000)
     totp_required_for_admins: bool = False
+    invoice_number_prefix: NumberPrefix = "INV-"
+    invoice_number_padding: NumberPadding = 6
+    invoice_tax_name: TaxName = "Tax"
+    invoice_company_text: InvoiceText = ""
+    invoice_payment_text: InvoiceText = ""
 
 
 class OptionsPatch(BaseModel):
@@ -29,3 +40,8 @@ class OptionsPatch(BaseModel):
     auto_logout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     max_auth_failures: int | None = Field(default=None, ge=1, le=1000)
     totp_required_for_admins: bool | None = None
+    invoice_number_prefix: NumberPrefix | None = None
+    invoice_number_padding: NumberPadding | None = None
+    invoice_tax_name: TaxName | None = None
+    invoice_company_text: InvoiceText | None = None
+    invoice_payment_text: InvoiceText | None = None

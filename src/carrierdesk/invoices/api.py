@@ -1,0 +1,161 @@
+"""The invoice endpoints of API.md: what the Control Panel and a billing system call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.invoices import auto, service
+from carrierdesk.invoices.pdf import render_pdf
+from carrierdesk.invoices.schemas import (
+    GeneratedOut,
+    GenerateIn,
+    InvoiceList,
+    InvoiceOut,
+    Refusal,
+    VoidIn,
+)
+from carrierdesk.models import Invoice
+from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.problems import READ, WRITE
+
+router = APIRouter(tags=["invoices"], route_class=TransactionRoute)
+
+
+def invoice_out(db: Session, invoice: Invoice) -> InvoiceOut:
+    return InvoiceOut.of(invoice, service.customer_name(db, invoice))
+
+
+@router.get("/customers/{customer_id}/invoices", response_model=InvoiceList, responses=READ)
+def list_customer_invoices(
+    customer_id: int,
+    status: str | None = None,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> InvoiceList:
+    rows, total = service.list_invoices(
+        db, principal, customer_id=customer_id, status=status, limit=page.limit, offset=page.offset
+    )
+    return InvoiceList(items=[InvoiceOut.of(i, name) for i, name in rows], total=total)
+
+
+@router.post(
+    "/customers/{customer_id}/invoices",
+    status_code=201,
+    response_model=GeneratedOut,
+    responses=WRITE,
+)
+def generate_invoices(
+    customer_id: int,
+    body: GenerateIn,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> GeneratedOut:
+    """One invoice per period start; 409 naming the invoice when a period overlaps one."""
+    created = service.generate(db, principal, customer_id, body)
+    return GeneratedOut(items=[invoice_out(db, i) for i in created])
+
+
+@router.post(
+    "/customers/{customer_id}/invoices/auto-generate",
+    response_model=GeneratedOut,
+    responses=WRITE,
+)
+def auto_generate(
+    customer_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> GeneratedOut:
+    """Every invoice missing under the customer's schedule; `refused` says what and why not."""
+    outcome = auto.auto_generate(db, principal, customer_id)
+    return GeneratedOut(
+        items=[invoice_out(db, i) for i in outcome.created],
+        refused=[
+            Refusal(
+                period_start=p.start,
+                period_end=p.end,
+                reason=reason,
+                invoice_id=clash.id if clash else None,
+            )
+            for p, reason, clash in outcome.refused
+        ],
+    )
+
+
+@router.get("/invoices", response_model=InvoiceList, responses=READ)
+def list_invoices(
+    customer_id: int | None = None,
+    status: str | None = None,
+    issued_from: date | None = None,
+    issued_to: date | None = None,
+    page: Page = Depends(),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> InvoiceList:
+    """What a billing system polls: filter by customer, status and invoice date (inclusive)."""
+    rows, total = service.list_invoices(
+        db,
+        principal,
+        customer_id=customer_id,
+        status=status,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return InvoiceList(items=[InvoiceOut.of(i, name) for i, name in rows], total=total)
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=READ)
+def get_invoice(
+    invoice_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> InvoiceOut:
+    return invoice_out(db, service.get_invoice(db, principal, invoice_id))
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
+)
+def get_invoice_pdf(
+    invoice_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    invoice = service.get_invoice(db, principal, invoice_id)
+    return pdf_response(db, invoice)
+
+
+def pdf_response(db: Session, invoice: Invoice) -> Response:
+    return Response(
+        render_pdf(db, invoice),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{invoice.number}.pdf"'},
+    )
+
+
+@router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=WRITE)
+def void_invoice(
+    invoice_id: int,
+    body: VoidIn,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> InvoiceOut:
+    """Void with a reason (audited): frees the period; the invoice keeps its number."""
+    return invoice_out(db, service.void(db, principal, invoice_id, body.reason))
+
+
+@router.post("/invoices/{invoice_id}/mark-paid", response_model=InvoiceOut, responses=WRITE)
+def mark_paid(
+    invoice_id: int,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> InvoiceOut:
+    return invoice_out(db, service.mark_paid(db, principal, invoice_id))

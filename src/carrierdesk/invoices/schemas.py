@@ -1,0 +1,131 @@
+"""Invoices as the API takes and answers them: money as decimal strings in the currency's minor
+unit, periods as ISO 8601 UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from carrierdesk.cdrs.schemas import iso_z
+from carrierdesk.invoices.amounts import to_minor
+from carrierdesk.models import Invoice
+
+Timeframe = Literal["daily", "weekly", "monthly"]
+Status = Literal["issued", "paid", "void"]
+MAX_PERIODS = 100
+
+
+class GenerateIn(BaseModel):
+    """POST /customers/{id}/invoices: one invoice per period start."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeframe: Timeframe
+    period_starts: Annotated[list[date], Field(min_length=1, max_length=MAX_PERIODS)]
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class LineOut(BaseModel):
+    description: str
+    calls: int
+    billed_minutes: str
+    net: str
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    timeframe: str
+    invoice_date: date
+    due_date: date
+    period_start: datetime
+    period_end: datetime
+    currency: str
+    lines: list[LineOut]
+    subtotal: str
+    tax_name: str
+    tax_rate: str
+    tax: str
+    total: str
+    status: Status
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+    created_at: datetime
+
+    @field_serializer("period_start", "period_end", "created_at", "paid_at", "voided_at")
+    def _time(self, value: datetime | None) -> str | None:
+        return iso_z(value) if value else None
+
+    @classmethod
+    def of(cls, invoice: Invoice, customer_name: str) -> InvoiceOut:
+        money = invoice.currency
+        return cls(
+            id=invoice.id,
+            number=invoice.number,
+            customer_id=invoice.customer_id,
+            customer_name=customer_name,
+            timeframe=invoice.timeframe,
+            invoice_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            currency=money,
+            lines=[
+                LineOut(
+                    description=line.description,
+                    calls=line.calls,
+                    billed_minutes=f"{line.billed_minutes:.2f}",
+                    net=str(to_minor(line.net, money)),
+                )
+                for line in invoice.lines
+            ],
+            subtotal=str(to_minor(invoice.subtotal, money)),
+            tax_name=invoice.tax_name,
+            tax_rate=_rate(invoice.tax_rate),
+            tax=str(to_minor(invoice.tax, money)),
+            total=str(to_minor(invoice.total, money)),
+            status=invoice.status,
+            paid_at=invoice.paid_at,
+            voided_at=invoice.voided_at,
+            void_reason=invoice.void_reason,
+            created_at=invoice.created_at,
+        )
+
+
+def _rate(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+class InvoiceList(BaseModel):
+    items: list[InvoiceOut]
+    total: int
+
+
+class Refusal(BaseModel):
+    period_start: datetime
+    period_end: datetime
+    reason: str
+    invoice_id: int | None = None
+
+    @field_serializer("period_start", "period_end")
+    def _time(self, value: datetime) -> str:
+        return iso_z(value)
+
+
+class GeneratedOut(BaseModel):
+    """What a generation created (and, for auto-generation, what it refused and why)."""
+
+    items: list[InvoiceOut]
+    refused: list[Refusal] = []
