@@ -148,6 +148,10 @@ def test_audit_comment_required_on_every_save(panel: Panel, db_url: str) -> None
         assert session.scalars(select(Customer)).all() == []
 
     customer_id = new_customer(panel, audit_comment="New wholesale deal")
+    rename = panel.post(f"/customers/{customer_id}/edit", {**CUSTOMER_FORM, "name": "Renamed"})
+    assert rename.status_code == 422 and "audit_comment" in field_errors(rename.text)
+    assert "Edit customer Acme Telecom" in rename.text  # not the refused new name
+    assert 'value="Renamed"' in rename.text  # what was typed is kept in the field
     contact = {**CONTACT_FORM, "audit_comment": "Billing contact"}
     new_contact(panel, customer_id, **contact)
     without = panel.post(f"/contacts/{1}/edit", {**CONTACT_FORM, "name": "Ann B"})

@@ -26,12 +26,12 @@ from carrierdesk.web.forms import (
     FORM_ERRORS,
     checkbox,
     delay_until,
-    field_errors,
     lines,
     optional,
     page,
     parse,
     redirect,
+    refusal,
     safe_path,
     submitted,
     text,
@@ -178,7 +178,7 @@ def _create(
         try:
             result = service.create_contact(db, principal, customer.id, data)
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             return _after_create(form, customer, companies is not None, result)
     return_to = "/contacts" if companies is not None else ""
@@ -269,7 +269,7 @@ def update_contact(
                 db, principal, contact_id, ContactUpdate(**changed, apply_at=apply_at)
             )
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             return _after_update(form, contact, result)
     context = _context(
@@ -327,7 +327,7 @@ def change_password(
         try:
             service.change_password(db, principal, contact_id, data)
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             done = (
                 f"A new password was generated and emailed to {contact.email}."
@@ -384,7 +384,7 @@ def delete_contacts(
         for contact in contacts:
             service.delete_contact(db, principal, contact.id)
     except FORM_ERRORS as exc:
-        context = {"contacts": contacts, "customer": customer, "errors": field_errors(exc)}
+        context = {"contacts": contacts, "customer": customer, "errors": refusal(db, exc)}
         return page(request, db, "contacts/delete.html", context, exc.status)
     names = ", ".join(c.name for c in contacts)
     back = safe_path(text(form, "return_to"), f"/customers/{customer.id}")

@@ -19,11 +19,11 @@ from carrierdesk.validation import CURRENCIES
 from carrierdesk.web.forms import (
     FORM_ERRORS,
     delay_until,
-    field_errors,
     optional,
     page,
     parse,
     redirect,
+    refusal,
     submitted,
     text,
 )
@@ -129,7 +129,7 @@ def create_customer(
         try:
             customer = service.create_customer(db, principal, data)
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             message = f"Customer {customer.name} created."
             if text(form, "save") == "stay":
@@ -212,7 +212,7 @@ def update_customer(
                 db, principal, customer_id, CustomerUpdate(**changed, apply_at=apply_at)
             )
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             return _after_update(customer_id, customer.name, result, text(form, "save"))
     return page(request, db, "customers/form.html", _form_context(customer, values, errors), 422)
@@ -251,7 +251,7 @@ def delete_customer(
     try:
         service.delete_customer(db, principal, customer_id)
     except FORM_ERRORS as exc:
-        context = {"section": "customers", "customer": customer, "errors": field_errors(exc)}
+        context = {"section": "customers", "customer": customer, "errors": refusal(db, exc)}
         return page(request, db, "customers/delete.html", context, exc.status)
     return redirect("/customers", f"Customer {name} deleted.")
 

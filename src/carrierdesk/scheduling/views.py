@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted
+from carrierdesk.web.forms import FORM_ERRORS, page, redirect, refusal, submitted
 from carrierdesk.web.http import TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
@@ -69,7 +69,6 @@ def cancel(
         change = service.cancel(db, principal, change_id)
     except FORM_ERRORS as exc:
         # An error answer (>= 400) so that the request's transaction is rolled back.
-        errors = {**field_errors(exc), "change_id": str(change_id)}
-        db.rollback()
+        errors = {**refusal(db, exc), "change_id": str(change_id)}
         return _delay_log(request, db, principal, "", 0, errors, exc.status)
     return redirect("/delay-log", f"Cancelled: {change.summary}")

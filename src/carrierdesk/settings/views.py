@@ -16,11 +16,11 @@ from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.web.forms import (
     FORM_ERRORS,
     checkbox,
-    field_errors,
     optional,
     page,
     parse,
     redirect,
+    refusal,
     submitted,
     text,
 )
@@ -66,7 +66,7 @@ def save_options(
         try:
             service.update_options(db, principal, data)
         except FORM_ERRORS as exc:
-            errors = field_errors(exc)
+            errors = refusal(db, exc)
         else:
             return redirect("/settings/options", "Options saved.")
     values = {k: v for k, v in form.items() if k != "csrf_token"}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from carrierdesk.audit.service import comment_required
+from carrierdesk.config import get_settings
 from carrierdesk.errors import AppError, Conflict, Invalid, Malformed
 from carrierdesk.models.base import utcnow
 from carrierdesk.web.templating import render
@@ -85,6 +86,13 @@ def field_errors(exc: AppError) -> dict[str, str]:
     return errors
 
 
+def refusal(db: Session, exc: AppError) -> dict[str, str]:
+    """The errors of a refused save, after undoing what it had flushed: the form shown again
+    must not show half-applied values (the request's transaction is rolled back anyway)."""
+    db.rollback()
+    return field_errors(exc)
+
+
 def delay_until(form: FormData, now: datetime | None = None) -> tuple[datetime | None, str]:
     """apply_at chosen with Delay and Save: a delay, or a date and time (UTC); ("", error)."""
     now = now or utcnow()
@@ -106,7 +114,14 @@ def delay_until(form: FormData, now: datetime | None = None) -> tuple[datetime |
 
 def flash(response: HTMLResponse | RedirectResponse, message: str, level: str = "success") -> None:
     payload = quote(json.dumps([{"level": level, "text": message}]))
-    response.set_cookie(FLASH_COOKIE, payload, httponly=True, samesite="lax", path="/")
+    response.set_cookie(
+        FLASH_COOKIE,
+        payload,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
 
 
 def _flashes(request: Request) -> list[dict[str, str]]:
