@@ -27,19 +27,32 @@ MAX_NUMBER = 999_999_999_999_999_999
 AUDITED = ("customer_id", "start", "end")
 # One key for every block assignment of the account (PostgreSQL transaction advisory lock).
 _ASSIGN_LOCK = 0x0B10C
-# Candidates for "the lowest free slot at or after k_min": the slot right after each block,
-# kept only when it ends before the next block starts. Why that suffices: if slot k is the
-# lowest free one and k > k_min, slot k-1 overlaps some block b that ends before slot k, so
-# k is the slot right after b; blocks never overlap, so only the next block can reach it.
-_SLOT_AFTER_BLOCKS = text(
+# The lowest free slot at or after k_min, in one statement. Candidates: slot k_min itself when
+# no block overlaps it (the block with the greatest start <= its end is the only one that can,
+# since blocks never overlap), and the slot right after each block, kept when it ends before
+# the next block starts. Why that suffices: if slot k > k_min is the lowest free one, slot k-1
+# overlaps some block b that ends before slot k, so k is the slot right after b.
+_LOWEST_FREE_SLOT = text(
     """
     SELECT min(k) FROM (
-        SELECT ("end" - :s) / :size + 1 AS k, "end" AS last,
-               LEAD(start) OVER (ORDER BY start) AS next_start
-        FROM number_blocks
-    ) AS after_block
-    WHERE last >= :s AND k >= :k_min
-      AND (next_start IS NULL OR :s + (k + 1) * :size - 1 < next_start)
+        SELECT CAST(:k_min AS BIGINT) AS k
+        WHERE NOT EXISTS (
+            SELECT 1 FROM number_blocks
+            WHERE start = (
+                SELECT max(start) FROM number_blocks
+                WHERE start <= :s + (:k_min + 1) * :size - 1
+            )
+            AND "end" >= :s + :k_min * :size
+        )
+        UNION ALL
+        SELECT k FROM (
+            SELECT ("end" - :s) / :size + 1 AS k, "end" AS last,
+                   LEAD(start) OVER (ORDER BY start) AS next_start
+            FROM number_blocks
+        ) AS after_block
+        WHERE last >= :s AND k >= :k_min
+          AND (next_start IS NULL OR :s + (k + 1) * :size - 1 < next_start)
+    ) AS candidates
     """
 )
 
@@ -182,16 +195,7 @@ def _next_free_start(session: Session, customer_id: int, range_start: int, size:
 
 
 def _lowest_block_free_slot(session: Session, range_start: int, size: int, k_min: int) -> int:
-    first = range_start + k_min * size
-    previous = session.scalar(
-        select(NumberBlock.end)
-        .where(NumberBlock.start <= first + size - 1)
-        .order_by(NumberBlock.start.desc())
-        .limit(1)
-    )
-    if previous is None or previous < first:
-        return k_min
     params = {"s": range_start, "size": size, "k_min": k_min}
-    k = session.scalar(_SLOT_AFTER_BLOCKS, params)
-    assert k is not None  # the block overlapping slot k_min yields a candidate after it
+    k = session.scalar(_LOWEST_FREE_SLOT, params)
+    assert k is not None  # k_min, or the slot after the block that overlaps it
     return int(k)
