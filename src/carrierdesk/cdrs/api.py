@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, datetime
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from carrierdesk.auth.principals import Principal
-from carrierdesk.cdrs import service
+from carrierdesk.cdrs import reports, service
 from carrierdesk.cdrs.csvio import Record, csv_records, decode
-from carrierdesk.cdrs.schemas import INGEST_BODY, IngestOut, RejectionOut
+from carrierdesk.cdrs.schemas import INGEST_BODY, CdrOut, CdrPage, IngestOut, RejectionOut
+from carrierdesk.db import get_engine
 from carrierdesk.errors import Invalid, Malformed
 from carrierdesk.web.http import TransactionRoute, api_principal, get_db
-from carrierdesk.web.problems import WRITE
+from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["cdrs"], route_class=TransactionRoute)
 MAX_BATCH = 10_000
@@ -54,3 +58,46 @@ def _records(content_type: str, body: bytes) -> list[Record]:
     if not isinstance(rows, list):
         raise Malformed("The request body must be a JSON array of CDRs.")
     return list(enumerate(rows))
+
+
+@router.get("/customers/{customer_id}/cdrs", response_model=CdrPage, responses=READ)
+def list_cdrs(
+    customer_id: int,
+    start: datetime | date | None = Query(None, alias="from", description="start_time from"),
+    end: datetime | date | None = Query(None, alias="to", description="start_time before"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    limit: int = Query(50, ge=1, le=500),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> CdrPage:
+    """The customer's CDRs, newest first, a page at a time (keyset paging by cursor)."""
+    rows, next_cursor = reports.list_cdrs(db, principal, customer_id, start, end, cursor, limit)
+    return CdrPage(items=[CdrOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/customers/{customer_id}/cdrs.csv",
+    response_class=StreamingResponse,
+    responses={**READ, 200: {"content": {"text/csv": {}}, "description": "The CDR report"}},
+)
+def download_cdrs(
+    request: Request,
+    customer_id: int,
+    start: datetime | date | None = Query(None, alias="from"),
+    end: datetime | date | None = Query(None, alias="to"),
+    timeframe: Literal["24h", "daily", "weekly", "monthly"] | None = None,
+    period_start: datetime | date | None = None,
+    columns: str | None = Query(None, description="comma-separated CDR columns"),
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> StreamingResponse:
+    """The CDR report of a period as CSV (UTC times, canonical columns), streamed."""
+    plan = reports.plan_report(
+        db, principal, customer_id, start, end, timeframe, period_start, columns
+    )
+    engine = get_engine(request.app.state.database_url)
+    return StreamingResponse(
+        reports.stream_report(engine, plan),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={plan.filename}"},
+    )

@@ -1,0 +1,273 @@
+"""CDRs out: a customer's CDRs newest first (keyset paging) and the streamed CSV report."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.cdrs.fields import REPORT_COLUMNS
+from carrierdesk.customers.service import get_customer
+from carrierdesk.errors import Invalid
+from carrierdesk.models import Cdr, Customer
+from carrierdesk.models.cdrs import from_micros
+from carrierdesk.summaries import periods
+
+REPORT_TIMEFRAMES = ("24h", "daily", "weekly", "monthly")
+
+
+def _as_time(value: datetime | date | None) -> datetime | None:
+    return None if value is None else periods.as_utc(value)
+
+
+def encode_cursor(cdr: Cdr) -> str:
+    raw = f"{cdr.start_time.isoformat()}|{cdr.call_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, call_id = raw.split("|", 1)
+        return periods.as_utc(datetime.fromisoformat(moment)), call_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid.field("cursor", "is not a cursor this API gave out") from None
+
+
+def list_cdrs(
+    session: Session,
+    principal: Principal,
+    customer_id: int,
+    start: datetime | date | None = None,
+    end: datetime | date | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Cdr], str | None]:
+    """The customer's CDRs with start_time in [start, end), newest first."""
+    get_customer(session, principal, customer_id)
+    stmt = select(Cdr).where(Cdr.customer_id == customer_id)
+    if (first := _as_time(start)) is not None:
+        stmt = stmt.where(Cdr.start_time >= first)
+    if (last := _as_time(end)) is not None:
+        stmt = stmt.where(Cdr.start_time < last)
+    if cursor:
+        moment, call_id = decode_cursor(cursor)
+        stmt = stmt.where(tuple_(Cdr.start_time, Cdr.call_id) < tuple_(moment, call_id))
+    rows = list(
+        session.scalars(stmt.order_by(Cdr.start_time.desc(), Cdr.call_id.desc()).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1]) if more and rows else None
+
+
+# --- the CSV report -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    customer_id: int
+    customer_ref: str | None
+    customer_name: str
+    currency: str
+    start: datetime
+    end: datetime
+    columns: tuple[str, ...]
+    filename: str
+
+
+def plan_report(
+    session: Session,
+    principal: Principal,
+    customer_id: int,
+    start: datetime | date | None = None,
+    end: datetime | date | None = None,
+    timeframe: str | None = None,
+    period_start: datetime | date | None = None,
+    columns: str | None = None,
+) -> ReportPlan:
+    """Check who asks and for what, before a byte is streamed."""
+    customer: Customer = get_customer(session, principal, customer_id)
+    first, last, label = _period(start, end, timeframe, period_start)
+    chosen = _columns(columns)
+    who = re.sub(r"[^A-Za-z0-9_-]+", "-", customer.reference or str(customer.id)).strip("-")
+    return ReportPlan(
+        customer.id,
+        customer.reference,
+        customer.name,
+        customer.currency,
+        first,
+        last,
+        chosen,
+        f"cdr_{who or customer.id}_{label}.csv",
+    )
+
+
+def _period(
+    start: datetime | date | None,
+    end: datetime | date | None,
+    timeframe: str | None,
+    period_start: datetime | date | None,
+) -> tuple[datetime, datetime, str]:
+    if timeframe is not None or period_start is not None:
+        if timeframe not in REPORT_TIMEFRAMES:
+            raise Invalid.field("timeframe", "must be one of " + ", ".join(REPORT_TIMEFRAMES))
+        if period_start is None:
+            raise Invalid.field("period_start", "is required with timeframe")
+        first = periods.as_utc(period_start)
+        if periods.floor(first, timeframe) != first:
+            raise Invalid.field("period_start", f"is not the start of a {timeframe} period")
+        return first, periods.step(first, timeframe), _label(first, timeframe)
+    if start is None or end is None:
+        raise Invalid.field("from", "give from and to, or timeframe and period_start")
+    first, last = periods.as_utc(start), periods.as_utc(end)
+    if last <= first:
+        raise Invalid.field("to", "must be after from")
+    return first, last, f"{_compact(first)}_{_compact(last)}"
+
+
+def _label(first: datetime, timeframe: str) -> str:
+    if timeframe == "monthly":
+        return first.strftime("%Y-%m")
+    if timeframe == "weekly":
+        year, week, _ = first.isocalendar()
+        return f"{year}-W{week:02d}"
+    if timeframe == "daily":
+        return first.strftime("%Y-%m-%d")
+    return first.strftime("%Y-%m-%dT%H")
+
+
+def _compact(moment: datetime) -> str:
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%dT%H%M%S")
+
+
+def _columns(columns: str | None) -> tuple[str, ...]:
+    if not columns:
+        return REPORT_COLUMNS
+    chosen = tuple(c.strip() for c in columns.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in REPORT_COLUMNS]
+    if unknown or not chosen:
+        raise Invalid.field(
+            "columns", f"unknown column(s) {', '.join(unknown)}; choose from the CDR columns"
+        )
+    return chosen
+
+
+CHUNK_ROWS = 2000
+
+
+def stream_report(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
+    """The CSV, chunk by chunk, on its own connection (the request's is closed by then)."""
+    header = io.StringIO()
+    csv.writer(header).writerow(plan.columns)
+    yield header.getvalue().encode()
+    if engine.dialect.name == "postgresql":
+        yield from _copy_postgres(engine, plan)
+    else:
+        yield from _rows_sqlite(engine, plan)
+
+
+_PG_EXPR = {
+    "start_time": "to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+    "answer_time": "to_char(answer_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+    "end_time": "to_char(end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+}
+_CONSTANT = ("customer_ref", "customer_name", "currency")
+
+
+def _copy_postgres(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
+    from psycopg import sql
+
+    constants = {
+        "customer_ref": plan.customer_ref,
+        "customer_name": plan.customer_name,
+        "currency": plan.currency,
+    }
+    exprs = [
+        sql.Literal(constants[c]) if c in _CONSTANT else sql.SQL(_PG_EXPR.get(c, c))
+        for c in plan.columns
+    ]
+    query = sql.SQL(
+        "COPY (SELECT {} FROM cdrs WHERE customer_id = {} AND start_time >= {} "
+        "AND start_time < {} ORDER BY start_time, call_id) TO STDOUT WITH (FORMAT csv)"
+    ).format(
+        sql.SQL(", ").join(exprs),
+        sql.Literal(plan.customer_id),
+        sql.Literal(plan.start),
+        sql.Literal(plan.end),
+    )
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(query) as copy:  # type: ignore[union-attr]
+            for data in copy:
+                yield bytes(data)
+
+
+def _rows_sqlite(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
+    from carrierdesk.cdrs.storage import sqlite_time
+
+    selected = [c for c in plan.columns if c not in _CONSTANT] or ["call_id"]
+    constants = {
+        "customer_ref": plan.customer_ref or "",
+        "customer_name": plan.customer_name,
+        "currency": plan.currency,
+    }
+    # each output column: (index in the selected row, converter) or a constant value
+    plan_out = [
+        (None, None, constants[c]) if c in _CONSTANT else (selected.index(c), _converter(c), None)
+        for c in plan.columns
+    ]
+    query = (
+        f"SELECT {', '.join(selected)} FROM cdrs WHERE customer_id = ? "
+        "AND start_time >= ? AND start_time < ? ORDER BY start_time, call_id"
+    )
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        cursor.execute(query, (plan.customer_id, sqlite_time(plan.start), sqlite_time(plan.end)))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            writer.writerows(
+                [
+                    const if i is None else convert(row[i])  # type: ignore[misc]
+                    for i, convert, const in plan_out
+                ]
+                for row in rows
+            )
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        cursor.close()
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _time(value: str | None) -> str | None:
+    return None if value is None else f"{value[:10]}T{value[11:19]}Z"
+
+
+def _money(value: int | None) -> str | None:
+    return None if value is None else str(from_micros(value))
+
+
+def _converter(column: str) -> Callable[[Any], object]:
+    if column in ("start_time", "answer_time", "end_time"):
+        return _time
+    if column in ("rate", "charge", "cost"):
+        return _money
+    return _same
