@@ -182,3 +182,22 @@ def test_portal_menu_lists_the_contacts(panel: Panel) -> None:
 
 def test_unknown_customer_is_404(panel: Panel) -> None:
     assert panel.get("/customers/999").status_code == 404
+
+
+def test_customer_list_pages(panel: Panel, db_url: str) -> None:
+    with transaction(db_url) as session:
+        for n in range(55):
+            session.add(Customer(name=f"Carrier {n:02d}"))
+    first = panel.get("/customers").text
+    assert "1–50 of 55" in first and "Carrier 00" in first and "Carrier 50" not in first
+    second = panel.get("/customers?q=&status=&offset=50").text
+    assert "51–55 of 55" in second and "Carrier 54" in second and "Carrier 00" not in second
+
+
+def test_contacts_panel_refreshes_alone(panel: Panel) -> None:
+    customer_id = new_customer(panel)
+    new_contact(panel, customer_id)
+    partial = panel.get(f"/customers/{customer_id}/contacts-panel", headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert partial.text.lstrip().startswith('<div class="card shadow-sm" id="contacts-panel">')
+    assert "Ann Lee" in partial.text and "<html" not in partial.text

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, Customer, ScheduledChange
+from carrierdesk.scheduling.service import apply_due
 from carrierdesk.settings.service import get_options
 from test_pages_support import (  # noqa: F401 (fixtures)
     CONTACT_FORM,
@@ -165,3 +166,17 @@ def test_audit_comment_required_on_every_save(panel: Panel, db_url: str) -> None
         ).all()
     assert sorted(comments) == ["Billing contact", "New wholesale deal"]
     assert "New wholesale deal" in panel.get("/audit-log").text
+
+
+def test_a_change_that_fails_when_applied_is_kept_with_its_error(panel: Panel, db_url: str) -> None:
+    customer_id = new_customer(panel)
+    contact_id = new_contact(panel, customer_id)
+    edit = {**CONTACT_FORM, "email": "taken@acme.example", "save": "delay", "delay": "15m"}
+    assert panel.post(f"/contacts/{contact_id}/edit", edit).status_code == 303
+    new_contact(panel, customer_id, name="Bo Taken", email="taken@acme.example")
+    [change] = scheduled(db_url)
+    with transaction(db_url) as session:
+        assert apply_due(session, now=change.apply_at) == 1
+    log = panel.get("/delay-log?status=failed").text
+    assert "Edit contact Ann Lee" in log and "email: is already used by another contact" in log
+    assert 'data-status="failed"' in log and "/cancel" not in log
