@@ -13,6 +13,7 @@ from carrierdesk.audit.views import router as audit_views
 from carrierdesk.auth.account_views import router as account_views
 from carrierdesk.auth.admin_views import router as admin_views
 from carrierdesk.auth.views import router as auth_router
+from carrierdesk.cdrs.views import router as cdr_views
 from carrierdesk.contacts.views import router as contact_views
 from carrierdesk.customers.views import router as customer_views
 from carrierdesk.errors import AppError
@@ -35,6 +36,7 @@ ROUTERS = [
     account_views,
     admin_views,
     customer_views,
+    cdr_views,
     contact_views,
     delay_log_views,
     audit_views,
