@@ -13,6 +13,7 @@ from carrierdesk.auth.api import router as auth_router
 from carrierdesk.cdrs.api import router as cdrs_router
 from carrierdesk.contacts.api import router as contacts_router
 from carrierdesk.customers.api import router as customers_router
+from carrierdesk.invoices.api import router as invoices_router
 from carrierdesk.notify.api import router as outbox_router
 from carrierdesk.numbering.api import router as numbering_router
 from carrierdesk.portal.api import router as portal_router
@@ -33,6 +34,7 @@ ROUTERS = [
     settings_router,
     cdrs_router,
     summaries_router,
+    invoices_router,
     numbering_router,
     sipauth_router,
     portal_router,

@@ -12,6 +12,7 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.cli import cdr_app
 from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
+from carrierdesk.invoices.cli import invoices_app
 from carrierdesk.summaries.cli import summary_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(cdr_app, name="cdr")
 app.add_typer(summary_app, name="summary")
+app.add_typer(invoices_app, name="invoices")
 console = Console()
 ROLE_HELP = "admin, operator or viewer"
 

@@ -16,6 +16,7 @@ from carrierdesk.models import (
     ConferenceRoom,
     Contact,
     Customer,
+    Invoice,
     IpAuth,
     NumberBlock,
     ScheduledChange,
@@ -201,7 +202,11 @@ def _dependents(session: Session, customer_id: int) -> list[tuple[str, int]]:
             ("conference rooms", ConferenceRoom),
         )
     ]
-    return [("contacts", contacts), *numbering]
+    invoices = (
+        session.scalar(select(func.count(Invoice.id)).where(Invoice.customer_id == customer_id))
+        or 0
+    )
+    return [("contacts", contacts), *numbering, ("invoices", invoices)]
 
 
 def _check_reference_free(session: Session, reference: str | None, customer_id: int | None) -> None:

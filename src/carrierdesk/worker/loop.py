@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from carrierdesk.db import transaction
+from carrierdesk.invoices.auto import auto_generate_job
 from carrierdesk.notify.delivery import deliver_due
 from carrierdesk.scheduling.service import apply_due
 from carrierdesk.summaries.refresh import refresh_job
@@ -21,6 +22,7 @@ JOBS: list[tuple[str, Job]] = [
     ("scheduled changes", apply_due),
     ("outbox delivery", deliver_due),
     ("summary refresh", refresh_job),
+    ("invoice schedules", auto_generate_job),
 ]
 
 

@@ -1,0 +1,41 @@
+"""`carrierdesk invoices auto-generate [--customer ID]`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from carrierdesk.auth.principals import CLI
+from carrierdesk.db import transaction
+from carrierdesk.errors import AppError
+from carrierdesk.invoices.auto import auto_generate_all
+
+invoices_app = typer.Typer(help="Invoices.", no_args_is_help=True)
+console = Console()
+
+
+@invoices_app.command("auto-generate")
+def auto_generate_command(
+    customer: int | None = typer.Option(None, "--customer", help="only this customer's id"),
+) -> None:
+    """What the Auto Generate Invoice button does, for one customer or every scheduled one."""
+    try:
+        with transaction() as session:
+            outcome = auto_generate_all(session, CLI, customer)
+            created = [
+                (i.number, i.customer_id, i.period_start, i.total, i.currency)
+                for i in outcome.created
+            ]
+            refused = [(p.label(), reason) for p, reason, _ in outcome.refused]
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    if created:
+        table = Table("Number", "Customer", "Period start", "Total")
+        for number, cid, start, total, currency in created:
+            table.add_row(number, str(cid), start.date().isoformat(), f"{total} {currency}")
+        console.print(table)
+    for label, reason in refused:
+        console.print(f"[yellow]Not invoiced {label}: {reason}[/yellow]")
+    console.print(f"{len(created)} invoice(s) created.")
