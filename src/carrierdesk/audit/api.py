@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.audit import service
 from carrierdesk.auth.principals import Principal
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["audit"], route_class=TransactionRoute)
@@ -41,8 +41,8 @@ class AuditList(BaseModel):
 
 @router.get("/audit-log", response_model=AuditList, responses=READ)
 def audit_log(
-    customer_id: int | None = None,
-    contact_id: int | None = None,
+    customer_id: IdFilter = None,
+    contact_id: IdFilter = None,
     actor: str | None = None,
     action: str | None = None,
     since: datetime | None = Query(None, alias="from"),

@@ -17,7 +17,7 @@ from carrierdesk.contacts.schemas import (
 )
 from carrierdesk.models import Contact, ScheduledChange
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["contacts"], route_class=TransactionRoute)
@@ -35,7 +35,7 @@ def _answer(result: Contact | ScheduledChange, principal: Principal) -> ContactO
 
 @router.get("/customers/{customer_id}/contacts", response_model=ContactList, responses=READ)
 def customer_contacts(
-    customer_id: int,
+    customer_id: RecordId,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -53,7 +53,7 @@ def customer_contacts(
     responses={**WRITE, **SCHEDULED},
 )
 def create_contact(
-    customer_id: int,
+    customer_id: RecordId,
     body: ContactCreate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -64,7 +64,7 @@ def create_contact(
 @router.get("/contacts", response_model=ContactList, responses=READ)
 def global_contacts(
     q: str | None = None,
-    customer_id: int | None = None,
+    customer_id: IdFilter = None,
     contact_type: str | None = None,
     email_verified: bool | None = None,
     mobile_verified: bool | None = None,
@@ -92,14 +92,16 @@ def global_contacts(
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut, responses=READ)
 def get_contact(
-    contact_id: int, principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
+    contact_id: RecordId,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> ContactOut:
     return service.to_out(service.get_contact(db, principal, contact_id), principal)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactOut, responses={**WRITE, **SCHEDULED})
 def update_contact(
-    contact_id: int,
+    contact_id: RecordId,
     body: ContactUpdate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -109,7 +111,9 @@ def update_contact(
 
 @router.delete("/contacts/{contact_id}", status_code=204, responses=WRITE)
 def delete_contact(
-    contact_id: int, principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
+    contact_id: RecordId,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> Response:
     service.delete_contact(db, principal, contact_id)
     return Response(status_code=204)
@@ -117,7 +121,7 @@ def delete_contact(
 
 @router.post("/contacts/{contact_id}/password", status_code=204, responses=WRITE)
 def change_password(
-    contact_id: int,
+    contact_id: RecordId,
     body: PasswordChange,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),

@@ -9,7 +9,7 @@ from carrierdesk.customers import service
 from carrierdesk.customers.schemas import CustomerCreate, CustomerList, CustomerOut, CustomerUpdate
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["customers"], route_class=TransactionRoute)
@@ -46,7 +46,7 @@ def create_customer(
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut, responses=READ)
 def get_customer(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerOut:
@@ -62,7 +62,7 @@ def get_customer(
     },
 )
 def update_customer(
-    customer_id: int,
+    customer_id: RecordId,
     body: CustomerUpdate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -75,7 +75,7 @@ def update_customer(
 
 @router.delete("/customers/{customer_id}", status_code=204, responses=WRITE)
 def delete_customer(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:

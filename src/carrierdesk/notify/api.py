@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.notify import service
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["outbox"], route_class=TransactionRoute)
@@ -41,7 +41,7 @@ class OutboxList(BaseModel):
 def outbox(
     kind: Literal["email", "sms"] | None = None,
     to: str | None = None,
-    customer_id: int | None = None,
+    customer_id: IdFilter = None,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),

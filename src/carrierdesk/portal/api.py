@@ -11,7 +11,7 @@ from carrierdesk.contacts.schemas import ContactOut
 from carrierdesk.contacts.service import to_out
 from carrierdesk.portal import service
 from carrierdesk.portal.schemas import PasswordUpdate, ProfileUpdate
-from carrierdesk.web.http import TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["portal"], route_class=TransactionRoute)
@@ -23,7 +23,9 @@ class PortalLink(BaseModel):
 
 @router.post("/contacts/{contact_id}/portal-login", response_model=PortalLink, responses=WRITE)
 def portal_login(
-    contact_id: int, principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
+    contact_id: RecordId,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> PortalLink:
     return PortalLink(url=service.portal_login_link(db, principal, contact_id))
 
@@ -37,7 +39,8 @@ def my_profile(
 
 @router.patch("/me", response_model=ContactOut, responses=WRITE)
 def update_my_profile(
-    body: ProfileUpdate, principal: Principal = Depends(api_principal),
+    body: ProfileUpdate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ContactOut:
     return to_out(service.update_profile(db, principal, body), principal)
@@ -45,7 +48,8 @@ def update_my_profile(
 
 @router.post("/me/password", status_code=204, responses=WRITE)
 def change_my_password(
-    body: PasswordUpdate, principal: Principal = Depends(api_principal),
+    body: PasswordUpdate,
+    principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
     service.change_password(db, principal, body)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeList, ScheduledChangeOut
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
@@ -15,7 +15,7 @@ router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 @router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
 def list_changes(
     status: str | None = None,
-    customer_id: int | None = None,
+    customer_id: IdFilter = None,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -28,7 +28,9 @@ def list_changes(
 
 @router.delete("/scheduled-changes/{change_id}", status_code=204, responses=WRITE)
 def cancel(
-    change_id: int, principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
+    change_id: RecordId,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
 ) -> Response:
     service.cancel(db, principal, change_id)
     return Response(status_code=204)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
@@ -191,3 +192,8 @@ def keep_changes(request: Request, exc: AppError) -> None:
     login's audit record), after the growing delay of failed logins."""
     request.state.keep_changes = exc.keep_changes
     request.state.answer_delay = getattr(exc, "delay_seconds", 0.0)
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+RecordId = Annotated[int, FastApiPath(ge=1, le=MAX_ID, description="a record id")]
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]

@@ -16,7 +16,7 @@ from carrierdesk.auth.views import router as auth_router
 from carrierdesk.cdrs.views import router as cdr_views
 from carrierdesk.contacts.views import router as contact_views
 from carrierdesk.customers.views import router as customer_views
-from carrierdesk.errors import AppError
+from carrierdesk.errors import AppError, Malformed, NotFound
 from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.portal.views import router as portal_views
 from carrierdesk.scheduling.views import router as delay_log_views
@@ -28,7 +28,7 @@ from carrierdesk.web.http import (
     LoginRequired,
     PortalLoginRequired,
 )
-from carrierdesk.web.problems import validation_problem
+from carrierdesk.web.problems import problem_response, validation_problem
 from carrierdesk.web.templating import render
 
 ROUTERS = [
@@ -88,6 +88,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):  # e.g. a path the API mount cannot match
+            return problem_response(
+                NotFound("No such API path.")
+                if exc.status_code == 404
+                else Malformed(str(exc.detail))
+            )
         return render(
             request,
             "errors/error.html",

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from carrierdesk.errors import AppError, Conflict, FieldError, Invalid, Malformed, TooManyAttempts
@@ -87,6 +87,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(validation_problem(exc))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+        # A safety net: every field has its own bounds, so this only catches what slipped by.
+        return problem_response(Invalid("A number in the request is out of range."))
 
     @app.exception_handler(IntegrityError)
     async def integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
