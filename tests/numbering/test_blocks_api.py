@@ -42,6 +42,16 @@ def test_assigning_without_settings_names_settings_options(
     assert count_blocks(db_url) == 0
 
 
+def test_a_range_start_beyond_the_largest_number_is_refused(
+    operator: Any, acme: int, db_url: str, set_blocks: SetBlocks
+) -> None:
+    set_blocks(10**18, 100)
+    response = operator.post(f"/customers/{acme}/number-blocks")
+    assert response.status_code == 409
+    assert response.json()["settings_url"] == "/settings/options"
+    assert count_blocks(db_url) == 0
+
+
 def test_blocks_are_the_lowest_aligned_free_ranges(
     operator: Any, acme: int, northwind: int, set_blocks: SetBlocks
 ) -> None:

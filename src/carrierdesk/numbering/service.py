@@ -77,8 +77,14 @@ def assign_block(session: Session, principal: Principal, customer_id: int) -> Nu
             "before a block can be assigned.",
             settings_url=SETTINGS_URL,
         )
-    _lock_assignments(session)
     size = options.block_size
+    if options.number_range_start + size - 1 > MAX_NUMBER:
+        raise Conflict(
+            f"Number Range Start must stay below {MAX_NUMBER + 1 - size}; "
+            "change it under Settings › Options.",
+            settings_url=SETTINGS_URL,
+        )
+    _lock_assignments(session)
     first = _next_free_start(session, customer_id, options.number_range_start, size)
     block = NumberBlock(customer_id=customer_id, start=first, end=first + size - 1)
     session.add(block)
