@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
-from carrierdesk.models import ConferenceRoom, Extension
+from carrierdesk.models import AuditEntry, ConferenceRoom, Extension
 from conftest import problem_fields
 
 SetBlocks = Callable[[int | None, int | None], None]
@@ -132,3 +132,37 @@ def test_contact_sees_only_its_own_customers_rooms(
     body = {"name": "X", "extension": "x1"}
     denied = client.post(f"/api/v1/customers/{northwind}/conferences", json=body, headers=headers)
     assert denied.status_code == 403
+
+
+def test_changes_are_audited_with_pins_masked(
+    operator: Any, admin: Any, acme: int, block: None, db_url: str
+) -> None:
+    body = {"name": "Board", "extension": "2001", "pin": "246810", "moderator_pin": "135790"}
+    room = operator.post(f"/customers/{acme}/conferences", body).json()
+    operator.patch(f"/conferences/{room['id']}", {"extension": "2002", "pin": "864200"})
+    operator.delete(f"/conferences/{room['id']}")
+    with transaction(db_url) as session:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.table_name == "conference_rooms")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [e.action for e in entries] == ["create", "update", "delete"]
+        assert entries[1].changes["extension"] == ["2001", "2002"]
+    log = admin.get("/audit-log", params={"customer_id": acme}).text
+    for pin in ("246810", "135790", "864200"):
+        assert pin not in log
+
+
+def test_a_customer_with_a_room_or_ip_entry_cannot_be_deleted(
+    operator: Any, acme: int, northwind: int, block: None
+) -> None:
+    operator.post(f"/customers/{acme}/conferences", {"name": "A", "extension": "2001"})
+    operator.post(f"/customers/{northwind}/ip-auth", {"ip": "192.0.2.1"})
+    refused = operator.delete(f"/customers/{acme}")
+    assert refused.status_code == 409
+    assert "1 conference rooms" in refused.json()["detail"]
+    refused = operator.delete(f"/customers/{northwind}")
+    assert refused.status_code == 409
+    assert "1 IP authentication entries" in refused.json()["detail"]
+    assert operator.get(f"/customers/{acme}").status_code == 200
