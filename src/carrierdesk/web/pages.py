@@ -17,6 +17,7 @@ from carrierdesk.cdrs.views import router as cdr_views
 from carrierdesk.contacts.views import router as contact_views
 from carrierdesk.customers.views import router as customer_views
 from carrierdesk.errors import AppError, Malformed, NotFound
+from carrierdesk.invoices.views import router as invoice_views
 from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.portal.views import router as portal_views
 from carrierdesk.scheduling.views import router as delay_log_views
@@ -37,6 +38,7 @@ ROUTERS = [
     admin_views,
     customer_views,
     cdr_views,
+    invoice_views,
     contact_views,
     delay_log_views,
     audit_views,
