@@ -89,3 +89,34 @@ def test_viewer_sees_but_cannot_change(viewer_panel: Panel, operator: Api, db_ur
     assert viewer_panel.post("/invoices/1/void", {"reason": "x"}).status_code == 403
     assert viewer_panel.post(f"/customers/{acme}/invoices/auto-generate").status_code == 403
     assert count(db_url) == 1 and count(db_url, status="void") == 0
+
+
+def test_settings_options_carry_the_invoice_texts(panel: Panel, operator: Api) -> None:
+    from test_pages_logs import OPTIONS_FORM
+
+    form = panel.get("/settings/options").text
+    assert 'name="invoice_number_prefix" type="text"\n         value="INV-"' in form
+    invoice_texts = {
+        "invoice_number_prefix": "NW-",
+        "invoice_number_padding": "4",
+        "invoice_tax_name": "VAT",
+        "invoice_company_text": "Northwind Voice Ltd\n1 Carrier Way",
+        "invoice_payment_text": "IBAN GB00 0000",
+    }
+    bad = panel.post(
+        "/settings/options", {**OPTIONS_FORM, **invoice_texts, "invoice_number_padding": "0"}
+    )
+    assert bad.status_code == 422 and "invoice_number_padding" in field_errors(bad.text)
+    bad_prefix = panel.post(
+        "/settings/options", {**OPTIONS_FORM, **invoice_texts, "invoice_number_prefix": "A B"}
+    )
+    assert bad_prefix.status_code == 422 and "invoice_number_prefix" in field_errors(
+        bad_prefix.text
+    )
+    saved = panel.submit("/settings/options", {**OPTIONS_FORM, **invoice_texts})
+    assert flashes(saved.text) == ["Options saved."]
+    assert "Northwind Voice Ltd\n1 Carrier Way</textarea>" in saved.text
+    acme = make_customer(operator)
+    calls(operator, [call("a", acme, "2026-10-01", "1")])
+    [invoice] = generate(operator, acme, "daily", "2026-10-01").json()["items"]
+    assert (invoice["number"], invoice["tax_name"]) == ("NW-0001", "VAT")

@@ -31,6 +31,14 @@ router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 CLEARABLE = ("number_range_start", "block_size")
 NUMBERS = ("summary_refresh_seconds", "auto_logout_minutes", "max_auth_failures")
 SWITCHES = ("audit_comment_required", "totp_required_for_admins")
+# What invoices print (issue 5); an empty prefix or text is a valid choice.
+INVOICE_FIELDS = (
+    "invoice_number_prefix",
+    "invoice_number_padding",
+    "invoice_tax_name",
+    "invoice_company_text",
+    "invoice_payment_text",
+)
 
 
 def _values(options: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +68,7 @@ def save_options(
     fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
     fields |= {k: text(form, k) for k in NUMBERS}
     fields["invoice_line_grouping"] = text(form, "invoice_line_grouping")
+    fields |= {k: text(form, k) for k in INVOICE_FIELDS if k in form}
     fields |= {k: checkbox(form, k) for k in SWITCHES}
     data, errors = parse(OptionsPatch, fields)
     if data is not None:
