@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_user
+from carrierdesk.cdrs.demo import add_demo_cdrs
 from carrierdesk.contacts.schemas import ContactCreate
 from carrierdesk.contacts.service import create_contact
 from carrierdesk.customers.schemas import CustomerCreate
@@ -114,4 +115,5 @@ def load_demo(session: Session, only_if_empty: bool = False) -> DemoResult | Non
             )
             contacts += 1
     load_numbering_demo(session, rng, range_start=1000, block_size=100)
+    add_demo_cdrs(session)
     return DemoResult(len(CUSTOMERS), contacts, DEMO_ADMIN, DEMO_PASSWORD)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 # CDR.md's column order: the CSV import/API accept them in any order; downloads use this one.
@@ -52,27 +54,27 @@ MAX_MONEY_DIGITS = 12  # Numeric(18,6): at most 12 digits before the decimal poi
 class StoredColumns(NamedTuple):
     """One valid CDR in the column order of the cdrs table (times UTC-aware, money Decimal)."""
 
-    customer_id: object
-    start_time: object
-    call_id: object
-    sip_user: object
-    answer_time: object
-    end_time: object
-    duration: object
-    billed_duration: object
-    caller: object
-    callee: object
-    dest_code: object
-    dest_name: object
-    sip_code: object
-    sip_reason: object
-    release_reason: object
-    pdd_ms: object
-    ring_ms: object
-    direction: object
-    rate: object
-    charge: object
-    cost: object
+    customer_id: int
+    start_time: datetime
+    call_id: str
+    sip_user: str | None
+    answer_time: datetime | None
+    end_time: datetime
+    duration: int
+    billed_duration: int
+    caller: str | None
+    callee: str
+    dest_code: str | None
+    dest_name: str | None
+    sip_code: int
+    sip_reason: str | None
+    release_reason: str | None
+    pdd_ms: int | None
+    ring_ms: int | None
+    direction: str
+    rate: Decimal | None
+    charge: Decimal
+    cost: Decimal
 
 
 STORED = StoredColumns._fields

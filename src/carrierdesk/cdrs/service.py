@@ -67,7 +67,7 @@ def ingest(
         elif checked.call_id in seen:
             result.duplicates += 1
         else:
-            seen.add(checked.call_id)  # type: ignore[arg-type]
+            seen.add(checked.call_id)
             valid.append(checked)
     result.accepted = store(session, valid)
     result.duplicates += len(valid) - result.accepted

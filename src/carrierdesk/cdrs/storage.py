@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ def store(session: Session, rows: Sequence[StoredColumns]) -> int:
     if not rows:
         return 0
     if is_postgres(session):
-        ensure_partitions(session, months_of(r.start_time for r in rows))  # type: ignore[misc]
+        ensure_partitions(session, months_of(r.start_time for r in rows))
         return _store_postgres(session, rows)
     return _store_sqlite(session, rows)
 
@@ -44,13 +45,13 @@ def sqlite_time(value: datetime) -> str:
 
 
 def sqlite_params(row: StoredColumns) -> list[object]:
-    params = list(row)
+    params: list[Any] = list(row)
     for i in _TIME_AT:
         if params[i] is not None:
-            params[i] = sqlite_time(params[i])  # type: ignore[arg-type]
+            params[i] = sqlite_time(params[i])
     for i in _MONEY_AT:
         if params[i] is not None:
-            params[i] = to_micros(params[i])  # type: ignore[arg-type]
+            params[i] = to_micros(params[i])
     return params
 
 
