@@ -32,9 +32,15 @@ _ASSIGN_LOCK = 0x0B10C
 # since blocks never overlap), and the slot right after each block, kept when it ends before
 # the next block starts. Why that suffices: if slot k > k_min is the lowest free one, slot k-1
 # overlaps some block b that ends before slot k, so k is the slot right after b.
+# With it, the largest number of another customer's extension inside that slot (a "stray").
 _LOWEST_FREE_SLOT = text(
     """
-    SELECT min(k) FROM (
+    SELECT slot.k, (
+        SELECT max(number) FROM extensions
+        WHERE number BETWEEN :s + slot.k * :size AND :s + (slot.k + 1) * :size - 1
+          AND customer_id <> :customer_id
+    ) AS stray
+    FROM (SELECT min(k) AS k FROM (
         SELECT CAST(:k_min AS BIGINT) AS k
         WHERE NOT EXISTS (
             SELECT 1 FROM number_blocks
@@ -52,7 +58,7 @@ _LOWEST_FREE_SLOT = text(
         ) AS after_block
         WHERE last >= :s AND k >= :k_min
           AND (next_start IS NULL OR :s + (k + 1) * :size - 1 < next_start)
-    ) AS candidates
+    ) AS candidates) AS slot
     """
 )
 
@@ -183,25 +189,12 @@ def _lock_assignments(session: Session) -> None:
 
 
 def _next_free_start(session: Session, customer_id: int, range_start: int, size: int) -> int:
-    k_min = 0
+    params = {"s": range_start, "size": size, "k_min": 0, "customer_id": customer_id}
     while True:
-        k = _lowest_block_free_slot(session, range_start, size, k_min)
-        first = range_start + k * size
-        last = first + size - 1
-        if last > MAX_NUMBER:
+        k, stray = session.execute(_LOWEST_FREE_SLOT, params).one()
+        first = range_start + int(k) * size
+        if first + size - 1 > MAX_NUMBER:
             raise Conflict("No free number block is left below the largest extension number.")
-        stray = session.scalar(
-            select(func.max(Extension.number)).where(
-                Extension.number.between(first, last), Extension.customer_id != customer_id
-            )
-        )
         if stray is None:
             return first
-        k_min = (stray - range_start) // size + 1
-
-
-def _lowest_block_free_slot(session: Session, range_start: int, size: int, k_min: int) -> int:
-    params = {"s": range_start, "size": size, "k_min": k_min}
-    k = session.scalar(_LOWEST_FREE_SLOT, params)
-    assert k is not None  # k_min, or the slot after the block that overlaps it
-    return int(k)
+        params["k_min"] = (int(stray) - range_start) // size + 1
