@@ -3,16 +3,13 @@ browser tests' live server (the idea of tests/e2e, with a real SMTP server when 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, sync_playwright
-from portal_helpers import PASSWORD, Portal
+from portal_helpers import PASSWORD, Inbox, Portal
 
 from carrierdesk.config import get_settings
 from e2e.server import CHROMIUM, free_port, running_app
@@ -89,30 +86,6 @@ def ann_portal(portal: Portal, ann: dict[str, Any]) -> Portal:
 
 
 # ---- browser tests ---------------------------------------------------------------------------
-
-
-class Inbox:
-    """A real SMTP server's mailbox (aiosmtpd on loopback)."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: object, _session: object, envelope: object) -> str:
-        raw = envelope.original_content  # type: ignore[attr-defined]
-        self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, subject_part: str, timeout: float = 20) -> str:
-        """The plain-text body of the first message whose subject contains subject_part."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in list(self.messages):
-                if subject_part in str(message["Subject"]):
-                    body = message.get_body(preferencelist=("plain",))
-                    assert body is not None
-                    return str(body.get_content())
-            time.sleep(0.2)
-        raise AssertionError(f"no email about {subject_part!r} arrived")
 
 
 @pytest.fixture

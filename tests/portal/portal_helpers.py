@@ -4,7 +4,10 @@ portal stored (outbox, audit log, contacts) straight from the database."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 from fastapi import FastAPI
@@ -55,14 +58,13 @@ def contact_row(db_url: str, contact_id: int) -> dict[str, Any]:
         return {c.key: getattr(contact, c.key) for c in Contact.__table__.columns}
 
 
-def outbox(db_url: str, to: str, kind: str = "email") -> list[OutboxMessage]:
+def outbox(db_url: str, to: str | None, kind: str = "email") -> list[OutboxMessage]:
+    """The messages of a kind (to one address, or to anyone when `to` is None)."""
     with transaction(db_url) as session:
-        rows = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.to == to, OutboxMessage.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        found = list(rows)
+        stmt = select(OutboxMessage).where(OutboxMessage.kind == kind)
+        if to is not None:
+            stmt = stmt.where(OutboxMessage.to == to)
+        found = list(session.scalars(stmt.order_by(OutboxMessage.id)))
         session.expunge_all()
         return found
 
@@ -119,3 +121,27 @@ def problem_fields(response: Any) -> dict[str, str]:
     """{field: message} of a problem+json answer."""
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     return {e["field"]: e["message"] for e in response.json().get("errors", [])}
+
+
+class Inbox:
+    """A real SMTP server's mailbox (aiosmtpd on loopback)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, _server: object, _session: object, envelope: object) -> str:
+        raw = envelope.original_content  # type: ignore[attr-defined]
+        self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, subject_part: str, timeout: float = 20) -> str:
+        """The plain-text body of the first message whose subject contains subject_part."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(self.messages):
+                if subject_part in str(message["Subject"]):
+                    body = message.get_body(preferencelist=("plain",))
+                    assert body is not None
+                    return str(body.get_content())
+            time.sleep(0.2)
+        raise AssertionError(f"no email about {subject_part!r} arrived")
