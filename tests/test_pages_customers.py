@@ -171,13 +171,20 @@ def test_operator_may_edit_but_not_open_settings(operator_panel: Panel) -> None:
     assert operator_panel.get("/settings/options").status_code == 403
 
 
-def test_portal_menu_lists_the_contacts(panel: Panel) -> None:
+def test_portal_login_opens_the_portal_as_the_contact(
+    panel: Panel, viewer_panel: Panel, db_url: str
+) -> None:
     customer_id = new_customer(panel)
     contact_id = new_contact(panel, customer_id)
     menu = panel.get(f"/customers/{customer_id}/portal-menu").text
-    assert f"/contacts/{contact_id}/portal-login" in menu and "Ann Lee" in menu
-    placeholder = panel.get(f"/contacts/{contact_id}/portal-login").text
-    assert "Customer Portal is coming" in placeholder
+    assert f'action="/contacts/{contact_id}/portal-login"' in menu and "Ann Lee" in menu
+    assert "Open the portal" in panel.get(f"/contacts/{contact_id}/portal-login").text
+
+    assert viewer_panel.post(f"/contacts/{contact_id}/portal-login").status_code == 403
+    answer = panel.post(f"/contacts/{contact_id}/portal-login")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/portal/impersonate?token=")
+    assert count(db_url, AuditEntry, AuditEntry.action == "impersonate") == 1
 
 
 def test_unknown_customer_is_404(panel: Panel) -> None:

@@ -82,6 +82,19 @@ def wait_until_applied(page: Page, base_url: str) -> None:
     expect(row).to_contain_text("done")
 
 
+def open_portal_as_contact(page: Page) -> None:
+    """Portal Login from the row menu opens the portal, as the contact, in a new tab."""
+    page.click("button[aria-label='Actions for Ann Lee-Smith']")
+    with page.context.expect_page() as opened:
+        page.click("#contacts .dropdown-menu.show >> text=Portal Login")
+    portal = opened.value
+    portal.wait_for_load_state()
+    expect(portal).to_have_url(re.compile(r"/portal/"))
+    expect(portal.locator("body")).to_contain_text("Ann Lee-Smith")
+    expect(portal.locator("body")).to_contain_text("Viewing as")
+    portal.close()
+
+
 @pytest.mark.e2e
 @pytest.mark.xdist_group("browser")
 def test_customer_contact_delay_and_audit(
@@ -106,6 +119,8 @@ def test_customer_contact_delay_and_audit(
     expect(page.locator("#contacts")).to_contain_text("Ann Lee-Smith")
     page.screenshot(path=SCREENSHOT, full_page=True)
 
+    open_portal_as_contact(page)
+
     page.click("nav >> text=Global Contacts")
     page.fill("input[name=q]", "lee-smith")
     page.click("button:has-text('Search')")
@@ -128,3 +143,4 @@ def test_customer_contact_delay_and_audit(
     )
     expect(applied).to_contain_text(f"scheduled by {admin_user[0]}")
     expect(applied.locator(".audit-changes")).to_contain_text("name: Ann Lee → Ann Lee-Smith")
+    expect(log).to_contain_text("opened the portal as ann.lee@nimbus.example")

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -22,6 +22,7 @@ from carrierdesk.contacts.schemas import (
 )
 from carrierdesk.customers.service import get_customer, list_customers
 from carrierdesk.models import Contact, Customer, ScheduledChange
+from carrierdesk.portal.service import portal_login_link
 from carrierdesk.web.forms import (
     FORM_ERRORS,
     checkbox,
@@ -392,7 +393,7 @@ def delete_contacts(
 
 
 @router.get("/contacts/{contact_id}/portal-login", response_class=HTMLResponse)
-def portal_login(
+def portal_login_page(
     request: Request,
     contact_id: int,
     principal: Principal = Depends(web_principal),
@@ -400,6 +401,18 @@ def portal_login(
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     return page(request, db, "contacts/portal_login.html", {"contact": contact})
+
+
+@router.post("/contacts/{contact_id}/portal-login")
+def portal_login(
+    contact_id: int,
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Open the Customer Portal as this contact through a one-time link (audited)."""
+    link = urlsplit(portal_login_link(db, principal, contact_id))
+    # The same site that served this page, whatever base_url says.
+    return RedirectResponse(f"{link.path}?{link.query}", status_code=303)
 
 
 # ---- Global Contacts -------------------------------------------------------------------------
