@@ -35,3 +35,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def portal_url(path: str = "") -> str:
+    """An absolute address in the Customer Portal, for links in messages."""
+    return get_settings().base_url.rstrip("/") + "/portal/" + path

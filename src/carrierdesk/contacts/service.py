@@ -20,7 +20,6 @@ from carrierdesk.auth.passwords import (
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import end_contact_sessions
-from carrierdesk.config import get_settings
 from carrierdesk.contacts.schemas import (
     CONTACT_TYPES,
     SORTS,
@@ -33,7 +32,7 @@ from carrierdesk.customers.service import get_customer
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.models.base import utcnow
-from carrierdesk.notify.service import queue_email
+from carrierdesk.notify.service import message_contact
 from carrierdesk.scheduling.service import is_future, schedule
 
 AUDITED = (
@@ -234,7 +233,14 @@ def _create(
         after={**snapshot(contact, AUDITED), "password": "set"},
     )
     if generated:
-        _email_password(session, principal, contact, generated, "contact_welcome")
+        message_contact(
+            session,
+            principal,
+            contact,
+            "contact_welcome",
+            extra={"password": generated},
+            secrets=[generated],
+        )
     return contact
 
 
@@ -376,27 +382,14 @@ def change_password(
         changes={"password": ["••••••", "••••••"]},
     )
     if generated:
-        _email_password(session, principal, contact, generated, "contact_password_reset")
-
-
-def _email_password(
-    session: Session, principal: Principal, contact: Contact, password: str, template: str
-) -> None:
-    queue_email(
-        session,
-        principal,
-        to=contact.email,
-        template=template,
-        context={
-            "contact": contact,
-            "customer": contact.customer,
-            "password": password,
-            "portal_url": get_settings().base_url.rstrip("/") + "/portal/",
-        },
-        secrets=[password],
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-    )
+        message_contact(
+            session,
+            principal,
+            contact,
+            "contact_password_reset",
+            extra={"password": generated},
+            secrets=[generated],
+        )
 
 
 def _check_email_free(session: Session, email: str, contact_id: int | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -10,18 +10,19 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
-from carrierdesk.config import get_settings
-from carrierdesk.models import OutboxMessage
+from carrierdesk.config import get_settings, portal_url
+from carrierdesk.models import Contact, OutboxMessage
 from carrierdesk.models.base import utcnow
 from carrierdesk.notify.templates import render
 
 SECRET_MASK = "••••••••"
 
 
-def queue_email(
+def queue(
     session: Session,
     principal: Principal,
     *,
+    kind: Literal["email", "sms"],
     to: str,
     template: str,
     context: dict[str, Any],
@@ -29,73 +30,69 @@ def queue_email(
     customer_id: int | None = None,
     contact_id: int | None = None,
 ) -> OutboxMessage:
+    """Render a template and store the message for the worker to deliver."""
     rendered = render(template, context)
+    # With no SMTP server configured, mail is kept for the Email Log instead of sent; SMS are
+    # kept until an SMS gateway is configured.
+    deliverable = kind == "email" and get_settings().smtp_url
     message = OutboxMessage(
-        kind="email",
+        kind=kind,
         to=to,
         subject=rendered.subject,
-        body=rendered.text,
-        body_html=rendered.html,
+        body=rendered.text if kind == "email" else rendered.text.strip(),
+        body_html=rendered.html if kind == "email" else None,
         secrets=list(secrets or []),
-        # With no SMTP server configured, mail is kept for the Email Log instead of sent.
-        status="pending" if get_settings().smtp_url else "held",
+        status="pending" if deliverable else "held",
         next_attempt_at=utcnow(),
         customer_id=customer_id,
         contact_id=contact_id,
     )
     session.add(message)
     session.flush()
+    what = f"Email '{message.subject}'" if kind == "email" else f"SMS ({template})"
     record(
         session,
         principal,
-        "email_queued",
+        f"{kind}_queued",
         table="outbox",
         record_id=message.id,
         customer_id=customer_id,
         contact_id=contact_id,
-        message=f"Email '{message.subject}' to {to} ({message.status})",
+        message=f"{what} to {to} ({message.status})",
     )
     return message
 
 
-def queue_sms(
+def message_contact(
     session: Session,
     principal: Principal,
-    *,
-    to: str,
+    contact: Contact,
     template: str,
-    context: dict[str, Any],
+    *,
+    kind: Literal["email", "sms"] = "email",
+    extra: dict[str, Any] | None = None,
     secrets: list[str] | None = None,
-    customer_id: int | None = None,
-    contact_id: int | None = None,
 ) -> OutboxMessage:
-    """An SMS: kept in the outbox (the Email Log shows it) until an SMS gateway is added."""
-    rendered = render(template, context)
-    message = OutboxMessage(
-        kind="sms",
-        to=to,
-        subject="",
-        body=rendered.text.strip(),
-        body_html=None,
-        secrets=list(secrets or []),
-        status="held",
-        next_attempt_at=utcnow(),
-        customer_id=customer_id,
-        contact_id=contact_id,
-    )
-    session.add(message)
-    session.flush()
-    record(
+    """One of the contact templates, to the contact's email (or mobile, for an SMS)."""
+    to = contact.email if kind == "email" else contact.mobile
+    assert to, "an SMS needs the contact's mobile number"
+    context = {
+        "contact": contact,
+        "customer": contact.customer,
+        "portal_url": portal_url(),
+        **(extra or {}),
+    }
+    return queue(
         session,
         principal,
-        "sms_queued",
-        table="outbox",
-        record_id=message.id,
-        customer_id=customer_id,
-        contact_id=contact_id,
-        message=f"SMS to {to} ({template})",
+        kind=kind,
+        to=to,
+        template=template,
+        context=context,
+        secrets=secrets,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
     )
-    return message
 
 
 def mask_secrets(message: OutboxMessage) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,18 +12,14 @@ from carrierdesk.auth.passwords import check_policy, hash_password, verify_passw
 from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import end_contact_sessions, start_session
-from carrierdesk.config import get_settings
+from carrierdesk.config import portal_url
 from carrierdesk.contacts.schemas import ContactUpdate
 from carrierdesk.contacts.service import NewPassword, apply_update, check_notes, get_contact
 from carrierdesk.errors import Conflict, Forbidden, Invalid, NotAuthenticated
 from carrierdesk.models import AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
-from carrierdesk.notify.service import queue_email, queue_sms
+from carrierdesk.notify.service import message_contact
 from carrierdesk.portal.schemas import PasswordUpdate, ProfileUpdate
-
-
-def portal_url(path: str = "") -> str:
-    return get_settings().base_url.rstrip("/") + "/portal/" + path
 
 
 def me(session: Session, principal: Principal) -> Contact:
@@ -65,7 +59,9 @@ def request_password_reset(session: Session, email: str, ip: str | None) -> None
     raw = onetime.issue_link(session, "password_reset", contact_id=contact.id)
     link = portal_url(f"reset-password?token={raw}")
     actor = Principal("system", None, f"password reset for {contact.email}", via="portal", ip=ip)
-    _email(session, actor, contact, "contact_reset_link", {"link": link}, secrets=[raw])
+    message_contact(
+        session, actor, contact, "contact_reset_link", extra={"link": link}, secrets=[raw]
+    )
 
 
 def reset_password(session: Session, raw: str, new_password: str, ip: str | None) -> Contact:
@@ -99,12 +95,12 @@ def _set_password(
         message=f"{contact.email} changed their password; {ended} other session(s) ended",
         changes={"password": ["••••••", "••••••"]},
     )
-    _email(
+    message_contact(
         session,
         principal,
         contact,
         "contact_password_changed",
-        {"when": utcnow().strftime("%Y-%m-%d %H:%M")},
+        extra={"when": utcnow().strftime("%Y-%m-%d %H:%M")},
     )
 
 
@@ -113,12 +109,12 @@ def send_email_verification(session: Session, principal: Principal) -> None:
     if contact.email_verified:
         raise Conflict("Your email address is already verified.")
     raw = onetime.issue_link(session, "email_verify", contact_id=contact.id)
-    _email(
+    message_contact(
         session,
         principal,
         contact,
         "contact_verify_email",
-        {"link": portal_url(f"verify-email?token={raw}")},
+        extra={"link": portal_url(f"verify-email?token={raw}")},
         secrets=[raw],
     )
 
@@ -141,15 +137,14 @@ def send_mobile_code(session: Session, principal: Principal) -> None:
     if contact.mobile_verified:
         raise Conflict("Your mobile number is already verified.")
     code = onetime.issue_code(session, "mobile_verify", contact_id=contact.id)
-    queue_sms(
+    message_contact(
         session,
         principal,
-        to=contact.mobile,
-        template="contact_mobile_code",
-        context={"code": code},
+        contact,
+        "contact_mobile_code",
+        kind="sms",
+        extra={"code": code},
         secrets=[code],
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
     )
 
 
@@ -202,28 +197,3 @@ def open_impersonation(session: Session, raw: str, ip: str | None) -> tuple[str,
     if contact is None or operator is None or not operator.enabled:
         raise NotAuthenticated(onetime.EXPIRED)
     return start_session(session, contact, ip, impersonator=operator)
-
-
-def _email(
-    session: Session,
-    principal: Principal,
-    contact: Contact,
-    template: str,
-    extra: dict[str, Any],
-    secrets: list[str] | None = None,
-) -> None:
-    queue_email(
-        session,
-        principal,
-        to=contact.email,
-        template=template,
-        context={
-            "contact": contact,
-            "customer": contact.customer,
-            "portal_url": portal_url(),
-            **extra,
-        },
-        secrets=secrets,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-    )
