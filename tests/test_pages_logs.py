@@ -29,6 +29,11 @@ OPTIONS_FORM = {
     "summary_refresh_seconds": "120",
     "auto_logout_minutes": "30",
     "max_auth_failures": "5",
+    "invoice_number_prefix": "NV/",
+    "invoice_number_padding": "5",
+    "invoice_tax_name": "VAT",
+    "invoice_company_text": "Nimbus Carrier plc\n1 Exchange Sq, London",
+    "invoice_payment_text": "IBAN GB00 TEST 0000 0000",
 }
 
 
@@ -109,15 +114,26 @@ def test_admin_saves_options(panel: Panel, db_url: str) -> None:
     assert options.invoice_line_grouping == "destination"
     assert (options.summary_refresh_seconds, options.auto_logout_minutes) == (120, 30)
     assert options.max_auth_failures == 5 and not options.audit_comment_required
+    assert (options.invoice_number_prefix, options.invoice_number_padding) == ("NV/", 5)
+    assert options.invoice_tax_name == "VAT"
+    assert options.invoice_company_text == "Nimbus Carrier plc\n1 Exchange Sq, London"
 
 
 def test_bad_options_are_refused_by_field(panel: Panel, db_url: str) -> None:
-    bad = {**OPTIONS_FORM, "summary_refresh_seconds": "1", "max_auth_failures": ""}
+    bad = {
+        **OPTIONS_FORM,
+        "summary_refresh_seconds": "1",
+        "max_auth_failures": "",
+        "invoice_tax_name": "",
+        "invoice_number_prefix": "INV 2026",
+    }
     answer = panel.post("/settings/options", bad)
     assert answer.status_code == 422
     errors = field_errors(answer.text)
     assert "greater than or equal to 5" in errors["summary_refresh_seconds"]
     assert errors["max_auth_failures"] == "is required"
+    assert errors["invoice_tax_name"] == "is required"
+    assert "should match pattern" in errors["invoice_number_prefix"]
     with transaction(db_url) as session:
         assert get_options(session).summary_refresh_seconds == 60
 

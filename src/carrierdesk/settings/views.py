@@ -29,7 +29,19 @@ from carrierdesk.web.http import TransactionRoute, get_db, web_principal
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 # Options that may be left empty (unset); the others must have a value.
 CLEARABLE = ("number_range_start", "block_size")
-NUMBERS = ("summary_refresh_seconds", "auto_logout_minutes", "max_auth_failures")
+NUMBERS = (
+    "summary_refresh_seconds",
+    "auto_logout_minutes",
+    "max_auth_failures",
+    "invoice_number_padding",
+)
+TEXTS = (
+    "invoice_line_grouping",
+    "invoice_number_prefix",
+    "invoice_tax_name",
+    "invoice_company_text",
+    "invoice_payment_text",
+)
 SWITCHES = ("audit_comment_required", "totp_required_for_admins")
 # What invoices print (issue 5); an empty prefix or text is a valid choice.
 INVOICE_FIELDS = (
@@ -66,8 +78,7 @@ def save_options(
 ) -> Response:
     require_staff(principal, "admin")
     fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
-    fields |= {k: text(form, k) for k in NUMBERS}
-    fields["invoice_line_grouping"] = text(form, "invoice_line_grouping")
+    fields |= {k: text(form, k) for k in (*NUMBERS, *TEXTS)}
     fields |= {k: text(form, k) for k in INVOICE_FIELDS if k in form}
     fields |= {k: checkbox(form, k) for k in SWITCHES}
     data, errors = parse(OptionsPatch, fields)
