@@ -15,7 +15,7 @@ from typing import Any
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, Inbox, code_in, link_in, outbox
+from portal_helpers import PASSWORD, Inbox, cdr, code_in, link_in, outbox
 
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_user
@@ -33,6 +33,17 @@ def new_contact(api: Any, **fields: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+def script_problems(page: Page) -> list[str]:
+    """Script errors and Content-Security-Policy refusals seen by the page, as they come."""
+    seen: list[str] = []
+    page.on("pageerror", lambda error: seen.append(str(error)))
+    page.on(
+        "console",
+        lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return seen
+
+
 def portal_log_in(page: Page, email: str, password: str) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
@@ -42,6 +53,7 @@ def portal_log_in(page: Page, email: str, password: str) -> None:
 def test_contact_logs_in_verifies_and_enrols_totp(
     smtp: Inbox, live_app: str, page: Page, operator: Any, db_url: str
 ) -> None:
+    problems = script_problems(page)
     contact = new_contact(operator)
     welcome = smtp.wait_for("Customer Portal login")
     password = next(line.split()[-1] for line in welcome.splitlines() if "Password:" in line)
@@ -89,6 +101,7 @@ def test_contact_logs_in_verifies_and_enrols_totp(
     expect(page.locator("h1.customer-name")).to_have_text("Nimbus Voice Ltd")
     for item in ("email", "mobile", "totp"):
         expect(page.locator(f".checklist-{item}")).to_have_class(re.compile(r"\bdone\b"))
+    assert problems == []
 
 
 def test_operator_portal_login_shows_the_banner_and_is_audited(
@@ -98,6 +111,9 @@ def test_operator_portal_login_shows_the_banner_and_is_audited(
     with transaction(db_url) as session:
         create_user(session, CLI, operator, "operator", PASSWORD)
     contact = new_contact(admin, auto_generate_password=False, password=PASSWORD)
+    call = cdr("nimbus-1", contact["customer_id"], "0.125000")
+    assert admin.post("/cdrs", [call]).json()["accepted"] == 1
+    assert admin.post("/summary/refresh").status_code == 200
 
     page.goto(f"{live_app}/login")
     page.fill("#email", operator)
@@ -113,6 +129,9 @@ def test_operator_portal_login_shows_the_banner_and_is_audited(
     banner = tab.locator(".portal-login-banner")
     expect(banner).to_contain_text(f"Viewing as Ann Lee — operator {operator} —")
     expect(tab.locator("h1.customer-name")).to_have_text("Nimbus Voice Ltd")
+    expect(tab.locator("#summary-status")).to_contain_text("Totals: 1 attempts, 1 connected")
+    expect(tab.locator("#summary-grid")).to_contain_text("0.125")
+    expect(tab.locator("#summary-grid")).not_to_contain_text("Cost")
     tab.click("nav >> text=My Profile")
     expect(banner).to_be_visible()
     expect(tab.locator(".portal-login-locked")).to_contain_text("cannot be changed")

@@ -54,6 +54,10 @@
       try {
         const url = `${element.dataset.url}?timeframe=${encodeURIComponent(timeframe)}`;
         const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (response.redirected && new URL(response.url).pathname === "/portal/login") {
+          window.location.assign(response.url); // the session ended: log in again
+          return;
+        }
         data = await response.json();
         if (!response.ok) throw new Error(data.detail || response.statusText);
       } catch (error) {
