@@ -17,7 +17,7 @@ from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.errors import Conflict
 from carrierdesk.models import Extension, NumberBlock
-from carrierdesk.numbering.service import assign_block
+from carrierdesk.numbering.service import assign_block, delete_block
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
 from carrierdesk.sipauth.schemas import SipUserCreate
@@ -140,3 +140,33 @@ def test_a_duplicate_that_slips_past_the_check_is_still_409(
     assert room.status_code == 409
     with transaction(db_url) as session:
         assert session.scalars(select(Extension.name)).all() == ["Alice"]
+
+
+@pytest.mark.postgres_only
+def test_deleting_a_block_while_an_extension_is_created_in_it(pg_url: str) -> None:
+    """Never both: a block removed and an extension left inside its range. The customer keeps
+    another block throughout (with none left, any free name would be allowed)."""
+    (customer,) = arrange(pg_url, 1)
+    with transaction(pg_url) as session:
+        assign_block(session, CLI, customer)
+
+    def create(username: str) -> str:
+        with transaction(pg_url) as session:
+            create_sip_user(session, CLI, customer, SipUserCreate(username=username))
+        return "created"
+
+    def remove(block_id: int) -> str:
+        with transaction(pg_url) as session:
+            delete_block(session, CLI, block_id)
+        return "deleted"
+
+    for _ in range(10):
+        with transaction(pg_url) as session:
+            block = assign_block(session, CLI, customer)
+            block_id, username = block.id, str(block.start + 5)
+        results = race([lambda u=username: create(u), lambda b=block_id: remove(b)])
+        with transaction(pg_url) as session:
+            kept = session.get(NumberBlock, block_id) is not None
+            used = session.scalar(select(Extension.id).where(Extension.name == username))
+        assert kept == (used is not None), results
+        assert results.count("created") + results.count("deleted") == 1, results

@@ -111,6 +111,9 @@ def assign_block(session: Session, principal: Principal, customer_id: int) -> Nu
 def delete_block(session: Session, principal: Principal, block_id: int) -> None:
     block = _get_block(session, principal, block_id)
     require_customer(principal, block.customer_id, "write")
+    # Locked before looking for extensions: an extension being created in this block holds
+    # a share lock on it (block_containing), so we wait for it and then see it.
+    session.refresh(block, with_for_update=True)
     names, total = extensions_in_range(session, block.start, block.end)
     if total:
         more = f" and {total - len(names)} more" if total > len(names) else ""
