@@ -73,7 +73,7 @@
 
   function numeric(title, field, extra) {
     return Object.assign({
-      title, field, hozAlign: "right", headerHozAlign: "right", sorter: "number",
+      title, field, hozAlign: "right", headerHozAlign: "right", sorter: "number", minWidth: 90,
       headerFilter: "input", headerFilterFunc: numberFilter, headerFilterPlaceholder: "> 0",
       bottomCalc: (values, data) => TOTALS[field](data),
     }, extra || {});
@@ -102,7 +102,7 @@
 
   const columns = [
     {
-      title: "Call Time", field: "date", frozen: true, headerFilter: "input",
+      title: "Call Time", field: "date", headerFilter: "input",
       headerFilterPlaceholder: "filter", bottomCalc: () => "Total", minWidth: 110,
     },
     {
@@ -193,7 +193,7 @@
     data: [],
     columns,
     layout: "fitDataFill",
-    maxHeight: "440px",
+    maxHeight: "560px",
     placeholder: "No calls in these periods.",
     selectableRange: true,
     selectableRangeColumns: true,
@@ -263,7 +263,8 @@
     try {
       const body = await window.carrierdesk.api(
         "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(timeframe)}`);
-      table.updateColumnDefinition("date", { title: timeframe === "24h" ? "Call Time" : "Date" });
+      const title = table.getColumn("date").getElement().querySelector(".tabulator-col-title");
+      if (title) title.textContent = timeframe === "24h" ? "Call Time" : "Date";
       await table.replaceData(rowsOf(body.items));
       table.recalc();
       refreshedEl.textContent = body.refreshed_at
