@@ -170,3 +170,30 @@ def test_deleting_a_block_while_an_extension_is_created_in_it(pg_url: str) -> No
             used = session.scalar(select(Extension.id).where(Extension.name == username))
         assert kept == (used is not None), results
         assert results.count("created") + results.count("deleted") == 1, results
+
+
+@pytest.mark.postgres_only
+def test_a_new_block_never_covers_a_name_created_meanwhile(pg_url: str) -> None:
+    """A customer without blocks takes a number while another gets the block around it."""
+    holder, loose = arrange(pg_url, 2)
+
+    def create(number: int) -> str:
+        with transaction(pg_url) as session:
+            create_sip_user(session, CLI, loose, SipUserCreate(username=str(number)))
+        return "created"
+
+    def assign() -> str:
+        with transaction(pg_url) as session:
+            assign_block(session, CLI, holder)
+        return "assigned"
+
+    for round_ in range(10):
+        number = 1000 + round_ * 100 + 50  # inside the block the holder gets next
+        race([lambda n=number: create(n), assign])
+    with transaction(pg_url) as session:
+        covered = session.execute(
+            select(Extension.name, NumberBlock.start)
+            .join(NumberBlock, Extension.number.between(NumberBlock.start, NumberBlock.end))
+            .where(NumberBlock.customer_id != Extension.customer_id)
+        ).all()
+    assert covered == []

@@ -18,6 +18,7 @@ from carrierdesk.numbering.service import (
     block_containing,
     customer_ranges,
     has_blocks,
+    lock_assignments,
 )
 
 NAME = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
@@ -43,6 +44,7 @@ def check_extension(
     if has_blocks(session, customer_id):
         _check_inside_own_block(session, customer_id, name, number, field)
     elif number is not None:
+        lock_assignments(session)
         block = block_containing(session, number)
         if block is not None:
             raise Invalid.field(

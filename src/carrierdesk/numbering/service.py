@@ -90,7 +90,7 @@ def assign_block(session: Session, principal: Principal, customer_id: int) -> Nu
             "change it under Settings › Options.",
             settings_url=SETTINGS_URL,
         )
-    _lock_assignments(session)
+    lock_assignments(session)
     first = _next_free_start(session, customer_id, options.number_range_start, size)
     block = NumberBlock(customer_id=customer_id, start=first, end=first + size - 1)
     session.add(block)
@@ -185,8 +185,10 @@ def _get_block(session: Session, principal: Principal, block_id: int) -> NumberB
     return block
 
 
-def _lock_assignments(session: Session) -> None:
-    """Serialise assignments; the exclusion constraint stays the last line of defence."""
+def lock_assignments(session: Session) -> None:
+    """Serialises block assignments, and numeric names of customers without blocks against
+    them (else a new block could cover a name created meanwhile). The exclusion constraint
+    stays the last line of defence against overlapping blocks."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ASSIGN_LOCK})
 
