@@ -37,7 +37,7 @@ from carrierdesk.web.forms import (
     submitted,
     text,
 )
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -109,7 +109,7 @@ def _companies(db: Session, principal: Principal) -> list[Customer]:
 def new_contact(
     request: Request,
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
@@ -121,7 +121,7 @@ def new_contact(
 def new_global_contact(
     request: Request,
     customer_id: int | None = None,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     values = {**NEW_DEFAULTS, "customer_id": str(customer_id or "")}
@@ -230,7 +230,7 @@ def edit_contact(
     request: Request,
     contact_id: int,
     return_to: str = "",
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
@@ -303,7 +303,7 @@ def _after_update(form: FormData, contact: Contact, result: Contact | ScheduledC
 def password_form(
     request: Request,
     contact_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
@@ -344,7 +344,7 @@ def change_password(
 def confirm_delete(
     request: Request,
     contact_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
@@ -357,7 +357,7 @@ def confirm_delete_selected(
     request: Request,
     customer_id: int,
     ids: list[int] = Query(default=[]),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
@@ -396,7 +396,7 @@ def delete_contacts(
 def portal_login_page(
     request: Request,
     contact_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)

@@ -27,7 +27,7 @@ from carrierdesk.web.forms import (
     submitted,
     text,
 )
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -109,7 +109,7 @@ def _fields(form: FormData, with_currency: bool) -> dict[str, Any]:
 
 @router.get("/customers/new", response_class=HTMLResponse)
 def new_customer(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+    request: Request, principal: Principal = Depends(web_writer), db: Session = Depends(get_db)
 ) -> Response:
     defaults = CustomerCreate(name="x").model_dump()
     values = {k: "" if v is None else str(v) for k, v in defaults.items()} | {"name": ""}
@@ -179,7 +179,7 @@ def contacts_panel(
 def edit_customer(
     request: Request,
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
@@ -231,7 +231,7 @@ def _after_update(customer_id: int, name: str, result: object, save: str) -> Res
 def confirm_delete(
     request: Request,
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
@@ -260,7 +260,7 @@ def delete_customer(
 def portal_menu(
     request: Request,
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     """The contacts listed under the ▾ next to the customer's name (Portal Login as …)."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from carrierdesk.auth.login import must_enrol_totp
+from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.service import resolve
 from carrierdesk.config import get_settings
@@ -197,3 +198,9 @@ def keep_changes(request: Request, exc: AppError) -> None:
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 RecordId = Annotated[int, FastApiPath(ge=1, le=MAX_ID, description="a record id")]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def web_writer(principal: Principal = Depends(web_principal)) -> Principal:
+    """A Control Panel user who may make changes: forms are shown to them only (403 else)."""
+    require_staff(principal, "write")
+    return principal
