@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.cdrs.fields import STORED, StoredColumns
 from carrierdesk.db import is_postgres
-from carrierdesk.models.cdrs import to_micros
 
 COLUMNS = ", ".join(STORED)
 
@@ -37,21 +36,27 @@ _SQLITE_INSERT = (
 )
 _TIME_AT = (STORED.index("start_time"), STORED.index("answer_time"), STORED.index("end_time"))
 _MONEY_AT = (STORED.index("rate"), STORED.index("charge"), STORED.index("cost"))
+assert _TIME_AT == (1, 4, 5) and _MONEY_AT == (18, 19, 20)
 
 
 def sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's DateTime keeps on SQLite (naive UTC, always with microseconds)."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def sqlite_params(row: StoredColumns) -> list[object]:
+    # The hot loop of SQLite imports: positions are fixed by STORED (see _TIME_AT, _MONEY_AT).
     params: list[Any] = list(row)
-    for i in _TIME_AT:
-        if params[i] is not None:
-            params[i] = sqlite_time(params[i])
-    for i in _MONEY_AT:
-        if params[i] is not None:
-            params[i] = to_micros(params[i])
+    params[1] = sqlite_time(params[1])
+    if params[4] is not None:
+        params[4] = sqlite_time(params[4])
+    params[5] = sqlite_time(params[5])
+    if params[18] is not None:
+        params[18] = int(params[18].scaleb(6))
+    params[19] = int(params[19].scaleb(6))
+    params[20] = int(params[20].scaleb(6))
     return params
 
 

@@ -27,11 +27,10 @@ class RowErrors(list[str]):
 def _present(row: Mapping[str, Any], column: str) -> Any:
     """The value, or None when absent, null or blank."""
     value = row.get(column)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
+    if value.__class__ is str:
+        if value and not value[0].isspace() and not value[-1].isspace():
+            return value  # the common case, without copying
+        return value.strip() or None
     return value
 
 
@@ -116,21 +115,29 @@ def _money(row: Mapping[str, Any], column: str, errors: RowErrors, required: boo
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         errors.add(column, "must be a decimal number")
         return None
+    text = value if value.__class__ is str else str(value)
     try:
-        number = Decimal(str(value))
+        number = Decimal(text)
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
         errors.add(column, "must be a decimal number")
     elif number < 0:
         errors.add(column, "must not be negative")
-    elif number.as_tuple().exponent < -6:  # type: ignore[operator]
+    elif _places(text, number) > 6:
         errors.add(column, "must have at most 6 decimal places")
     elif number >= MONEY_LIMIT:
         errors.add(column, "is too large")
     else:
         return number
     return None
+
+
+def _places(text: str, number: Decimal) -> int:
+    dot = text.find(".")
+    if "e" in text or "E" in text:
+        return max(0, -int(number.as_tuple().exponent))
+    return 0 if dot < 0 else len(text) - dot - 1
 
 
 def _customer(
