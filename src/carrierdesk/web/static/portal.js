@@ -70,6 +70,7 @@
         data: rows,
         columns: columns(timeframe, data.currency),
         layout: "fitDataStretch",
+        columnDefaults: { headerSort: false }, // read-only, newest period first
         maxHeight: "420px",
         placeholder: "No data yet: no calls in this period.",
         selectableRows: false,
