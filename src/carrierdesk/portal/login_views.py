@@ -151,7 +151,15 @@ def reset_password(
 
 
 @router.get("/verify-email", response_class=HTMLResponse)
-def verify_email(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+def verify_email_page(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+    """The emailed link only shows a button: mail scanners that open links must not use it up."""
+    return portal_page(request, db, "portal/verify_email.html", {"token": token})
+
+
+@router.post("/verify-email", response_class=HTMLResponse)
+def verify_email(
+    request: Request, token: str = Form(""), db: Session = Depends(get_db)
+) -> Response:
     try:
         contact = service.verify_email(db, token, client_ip(request))
     except AppError as exc:
