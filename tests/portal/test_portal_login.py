@@ -37,6 +37,7 @@ def test_contact_logs_in_to_the_dashboard_and_out(
     assert cookie.startswith("cd_portal=") and "Path=/portal/" in cookie and "HttpOnly" in cookie
     dashboard = portal.get("/portal/")
     assert "Acme Telecom" in dashboard.text and "Ann Lee" in dashboard.text
+    assert portal.get("/portal/login").url.path == "/portal/"  # already logged in
     assert sessions_of(db_url, ann["id"]) == 1
     [login] = audit(db_url, "login", ann["id"])
     assert login.actor == "ann@acme.example" and login.ip

@@ -18,6 +18,7 @@ from carrierdesk.portal.web import HOME, PortalRoute, portal_page, refused
 from carrierdesk.web.forms import redirect, safe_path
 from carrierdesk.web.http import (
     PORTAL_COOKIE,
+    PortalLoginRequired,
     client_ip,
     get_db,
     portal_principal,
@@ -39,7 +40,11 @@ def portal_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = HOME, db: Session = Depends(get_db)) -> Response:
-    return portal_page(request, db, LOGIN, {"next": portal_next(next), "email": ""})
+    try:
+        portal_principal(request, db, {})
+        return redirect(portal_next(next))  # already logged in
+    except PortalLoginRequired:
+        return portal_page(request, db, LOGIN, {"next": portal_next(next), "email": ""})
 
 
 @router.post("/login", response_class=HTMLResponse)
