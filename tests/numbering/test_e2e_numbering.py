@@ -128,3 +128,84 @@ def test_blocks_sip_user_duplicate_and_delete(
     expect(blocks_panel(tab).locator("tbody tr")).to_have_count(1)
     expect(blocks_panel(tab).locator("tbody")).not_to_contain_text("1200")
     tab.screenshot(path="/tmp/numbering-main.png", full_page=True)
+
+
+def test_edit_toggle_reset_ip_warning_and_conference(
+    app_url: str, tab: Page, db_url: str, admin_user: tuple[str, str]
+) -> None:
+    with transaction(db_url) as session:
+        update_options(session, CLI, OptionsPatch(number_range_start=5000, block_size=10))
+        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom")).id
+        other = create_customer(session, CLI, CustomerCreate(name="Other Co")).id
+    log_in(tab, app_url, *admin_user)
+    tab.on("dialog", lambda dialog: dialog.accept())
+
+    # A customer without blocks: any free name, and the form says so.
+    tab.goto(f"{app_url}/customers/{other}/auth")
+    sip = tab.locator("section[data-resource=sip-users]")
+    sip.locator("button[aria-label='Add SIP user']").click()
+    expect(sip.locator("input[name=username]")).to_have_attribute("placeholder", "any free name")
+    sip.locator("input[name=username]").fill("trunk.main")
+    sip.locator("input[name=password]").fill("weak")
+    sip.locator("button:has-text('Save')").click()
+    expect(sip.locator("[data-error-for=password]")).to_contain_text("must be 8 to 128")
+    sip.locator("input[name=password]").fill("Trunk-Secret-2026")
+    sip.locator("input[name=channels]").fill("8")
+    sip.locator("select[name=protocol]").select_option("tls")
+    sip.locator("button:has-text('Save')").click()
+    expect(sip.locator("[data-message]")).to_have_text("SIP user trunk.main saved.")
+    row = sip.locator("tbody tr", has_text="trunk.main")
+    expect(row).to_contain_text("TLS")
+
+    sip.locator("button[aria-label='Edit SIP user trunk.main']").click()
+    expect(sip.locator("input[name=username]")).to_be_disabled()
+    expect(sip.locator("input[name=channels]")).to_have_value("8")
+    sip.locator("input[name=channels]").fill("12")
+    sip.locator("input[name=ip_whitelist]").fill("203.0.113.9, 198.51.100.7/24")
+    sip.locator("button:has-text('Save')").click()
+    expect(row).to_contain_text("12")
+    expect(row).to_contain_text("203.0.113.9, 198.51.100.0/24")
+    sip.locator("button[aria-label='Disable SIP user trunk.main']").click()
+    expect(row).to_contain_text("Disabled")
+    sip.locator("button[aria-label='Reset Password SIP user trunk.main']").click()
+    expect(sip.locator("[data-message]")).to_contain_text("Its password, shown this once: ")
+
+    # IP authentication: an address another customer's entry covers is saved with a warning.
+    ip = tab.locator("section[data-resource=ip-auth]")
+    ip.locator("button[aria-label='Add IP authentication']").click()
+    ip.locator("input[name=ip]").fill("192.0.2.0/24")
+    ip.locator("button:has-text('Save')").click()
+    expect(ip.locator("tbody")).to_contain_text("192.0.2.0/24")
+    tab.goto(f"{app_url}/customers/{acme}/auth")
+    ip = tab.locator("section[data-resource=ip-auth]")
+    ip.locator("button[aria-label='Add IP authentication']").click()
+    ip.locator("input[name=ip]").fill("192.0.2.15")
+    ip.locator("input[name=port]").fill("5080")
+    ip.locator("button:has-text('Save')").click()
+    expect(ip.locator("[data-message]")).to_contain_text(
+        "192.0.2.15 is already covered by the IP authentication entry 192.0.2.0/24 of Other Co."
+    )
+    expect(ip.locator("tbody")).to_contain_text("5080")
+
+    # Conferences: Acme gets a block, a room is created from a free extension, then moved.
+    tab.goto(f"{app_url}/customers/{acme}")
+    add_block(tab, "Block 5000–5009 assigned.")
+    tab.locator("a[data-tab=conferences]").click()
+    rooms = tab.locator("section[data-resource=conferences]")
+    rooms.locator("button[aria-label='Add conference room']").click()
+    rooms.locator("input[name=name]").fill("NOC Bridge")
+    rooms.locator("[data-free-extensions]").select_option("5000")
+    rooms.locator("input[name=pin]").fill("4321")
+    rooms.locator("input[name=moderator_pin]").fill("4321")
+    rooms.locator("button:has-text('Save')").click()
+    expect(rooms.locator("[data-error-for=moderator_pin]")).to_have_text("must differ from the PIN")
+    rooms.locator("input[name=moderator_pin]").fill("8765")
+    rooms.locator("select[name=quality]").select_option("ultra_wide")
+    rooms.locator("button:has-text('Save')").click()
+    expect(rooms.locator("tbody")).to_contain_text("Ultra-wide band")
+    rooms.locator("button[aria-label='Edit conference room NOC Bridge']").click()
+    rooms.locator("input[name=extension]").fill("5003")
+    rooms.locator("button:has-text('Save')").click()
+    expect(rooms.locator("tbody tr", has_text="NOC Bridge")).to_contain_text("5003")
+    rooms.locator("button[aria-label='Delete conference room NOC Bridge']").click()
+    expect(rooms.locator("tbody")).to_contain_text("None yet.")

@@ -100,7 +100,7 @@
       const input = form.querySelector(`[name="${name}"]`);
       const box = form.querySelector(`[data-error-for="${name}"]`);
       if (input) input.classList.add("is-invalid");
-      if (box) box.textContent = error.message;
+      if (box) box.textContent = box.textContent ? `${box.textContent}; ${error.message}` : error.message;
     });
   }
 
