@@ -22,8 +22,10 @@ from carrierdesk.db import insert_ignore
 from carrierdesk.errors import Conflict
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import LineSums
-from carrierdesk.invoices.figures import daily_sums, first_call_hour
-from carrierdesk.invoices.service import Period, build_amounts, issue, overlapping
+from carrierdesk.invoices.figures import daily_sums, first_call_hour, first_call_hours
+from carrierdesk.invoices.issuing import Pending, issue_all, load
+from carrierdesk.invoices.period import Period
+from carrierdesk.invoices.service import build_amounts, overlapping
 from carrierdesk.models import Customer, Invoice, InvoiceAutoState
 from carrierdesk.models.base import utcnow
 from carrierdesk.settings.schemas import Options
@@ -73,11 +75,13 @@ def auto_generate_all(
         return outcome
     numbering.lock(session)
     options = get_options(session)
-    customers = session.scalars(
-        select(Customer).where(Customer.invoice_schedule != "none").order_by(Customer.id)
-    )
+    scheduled = select(Customer).where(Customer.invoice_schedule != "none")
+    customers = list(session.scalars(scheduled.order_by(Customer.id)))
+    firsts = first_call_hours(session, scheduled.subquery())
+    pending: list[Pending] = []
     for customer in customers:
-        _for_customer(session, principal, customer, options, cutoff, outcome)
+        pending += _due(session, customer, options, cutoff, firsts.get(customer.id), outcome)
+    outcome.created = load(session, issue_all(session, principal, pending, options))
     return outcome
 
 
@@ -113,25 +117,40 @@ def _for_customer(
     cutoff: datetime,
     outcome: Outcome,
 ) -> None:
-    schedule = customer.invoice_schedule
     first = first_call_hour(session, customer.id)
+    pending = _due(session, customer, options, cutoff, first, outcome)
+    outcome.created = load(session, issue_all(session, principal, pending, options))
+
+
+def _due(
+    session: Session,
+    customer: Customer,
+    options: Options,
+    cutoff: datetime,
+    first: datetime | None,
+    outcome: Outcome,
+) -> list[Pending]:
+    """The customer's invoices to write: complete, billable, free periods, oldest first."""
+    schedule = customer.invoice_schedule
     if first is None:
-        return
+        return []
     start, end = periods.floor(first, schedule), periods.floor(cutoff, schedule)
     if start >= end:
-        return
+        return []
     days = daily_sums(session, customer.id, start, end)
-    taken = overlapping(session, customer.id, start, end)
-    for period in _billable_periods(days, schedule):
+    billable = _billable_periods(days, schedule)
+    taken = overlapping(session, customer.id, start, end) if billable else []
+    due: list[Pending] = []
+    for period in billable:
         clash = [i for i in taken if i.period_start < period.end and i.period_end > period.start]
         if clash:
             if (clash[0].period_start, clash[0].period_end) != (period.start, period.end):
                 outcome.refused.append((period, _overlap(clash[0]), clash[0]))
             continue
         amounts = build_amounts(session, customer, period, options, days)
-        if amounts.subtotal == 0:
-            continue
-        outcome.created.append(issue(session, principal, customer, period, amounts, options))
+        if amounts.subtotal != 0:
+            due.append(Pending(customer, period, amounts))
+    return due
 
 
 def _billable_periods(days: dict[date, LineSums], schedule: str) -> list[Period]:

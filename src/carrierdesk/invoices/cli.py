@@ -9,6 +9,7 @@ from rich.table import Table
 from carrierdesk.auth.principals import CLI
 from carrierdesk.db import transaction
 from carrierdesk.errors import AppError
+from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.invoices.auto import auto_generate_all
 
 invoices_app = typer.Typer(help="Invoices.", no_args_is_help=True)
@@ -34,7 +35,12 @@ def auto_generate_command(
     if created:
         table = Table("Number", "Customer", "Period start", "Total")
         for number, cid, start, total, currency in created:
-            table.add_row(number, str(cid), start.date().isoformat(), f"{total} {currency}")
+            table.add_row(
+                number,
+                str(cid),
+                start.date().isoformat(),
+                f"{to_minor(total, currency)} {currency}",
+            )
         console.print(table)
     for label, reason in refused:
         console.print(f"[yellow]Not invoiced {label}: {reason}[/yellow]")

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Subquery, func, select, text
 from sqlalchemy.orm import Session
 
 from carrierdesk.cdrs.storage import sqlite_time
 from carrierdesk.db import is_postgres
 from carrierdesk.invoices.amounts import LineSums
+from carrierdesk.models import CdrHourly
 from carrierdesk.models.cdrs import from_micros
 
 _DAILY = """
@@ -78,6 +79,18 @@ def first_call_hour(session: Session, customer_id: int) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def first_call_hours(session: Session, customers: Subquery) -> dict[int, datetime]:
+    """{customer id: first rollup hour} of the given customers, one index probe each."""
+    first = (
+        select(func.min(CdrHourly.hour))
+        .where(CdrHourly.customer_id == customers.c.id)
+        .correlate(customers)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(customers.c.id, first))
+    return {cid: hour for cid, hour in rows if hour is not None}
 
 
 def _as_date(value: Any) -> date:

@@ -26,12 +26,13 @@ def lock(session: Session) -> None:
     )
 
 
-def take(session: Session) -> int:
-    """The next sequence value (call lock() first, in the same transaction)."""
+def take(session: Session, count: int = 1) -> int:
+    """Reserve the next `count` sequence values; returns the last (call lock() first, in the
+    same transaction)."""
     value = session.scalar(
         update(InvoiceCounter)
         .where(InvoiceCounter.name == COUNTER)
-        .values(last_value=InvoiceCounter.last_value + 1)
+        .values(last_value=InvoiceCounter.last_value + count)
         .returning(InvoiceCounter.last_value)
     )
     assert value is not None, "lock() creates the counter row"

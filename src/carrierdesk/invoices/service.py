@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from carrierdesk.audit.service import record, snapshot
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
@@ -16,8 +15,10 @@ from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts, LineSums, compute
 from carrierdesk.invoices.figures import daily_sums, destination_sums
+from carrierdesk.invoices.issuing import AUDITED, Pending, issue_all, load
+from carrierdesk.invoices.period import Period
 from carrierdesk.invoices.schemas import GenerateIn
-from carrierdesk.models import Customer, Invoice, InvoiceLine
+from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.base import utcnow
 from carrierdesk.models.invoices import INVOICE_STATUSES
 from carrierdesk.settings.schemas import Options
@@ -25,28 +26,11 @@ from carrierdesk.settings.service import get_options
 from carrierdesk.summaries import periods
 from carrierdesk.summaries.refresh import refreshed_at
 
-AUDITED = ("number", "status", "period_start", "period_end", "total", "paid_at", "void_reason")
 _ALIGNMENT = {
     "daily": "a day",
     "weekly": "the first day of an ISO week (a Monday)",
     "monthly": "the first day of a month",
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    timeframe: str
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def starting(cls, timeframe: str, start: datetime) -> Period:
-        return cls(timeframe, start, periods.step(start, timeframe))
-
-    def label(self) -> str:
-        last = (self.end - timedelta(days=1)).date()
-        first = self.start.date()
-        return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -94,7 +78,11 @@ def list_invoices(
     if issued_to:
         stmt = stmt.where(Invoice.invoice_date <= issued_to)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    named = stmt.join(Customer, Customer.id == Invoice.customer_id).add_columns(Customer.name)
+    named = (
+        stmt.join(Customer, Customer.id == Invoice.customer_id)
+        .add_columns(Customer.name)
+        .options(selectinload(Invoice.lines))
+    )
     rows = session.execute(
         named.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(limit).offset(offset)
     ).all()
@@ -136,7 +124,7 @@ def generate(
     _check_complete(session, wanted, now or utcnow())
     numbering.lock(session)
     options = get_options(session)
-    created = []
+    pending: list[Pending] = []
     for index, period in enumerate(wanted):
         field = f"period_starts.{index}"
         clash = overlapping(session, customer.id, period.start, period.end)
@@ -145,8 +133,8 @@ def generate(
         amounts = build_amounts(session, customer, period, options)
         if amounts.subtotal == 0:
             raise Invalid.field(field, f"{period.label()} has no charges to invoice")
-        created.append(issue(session, principal, customer, period, amounts, options))
-    return created
+        pending.append(Pending(customer, period, amounts))
+    return load(session, issue_all(session, principal, pending, options))
 
 
 def overlap_error(period: Period, clash: Invoice, field: str | None = None) -> Conflict:
@@ -207,66 +195,6 @@ def build_amounts(
             days = daily_sums(session, customer.id, period.start, period.end)
         sums = [days[d] for d in sorted(days) if period.start.date() <= d < period.end.date()]
     return compute(sums, customer.currency, customer.tax_rate)
-
-
-def issue(
-    session: Session,
-    principal: Principal,
-    customer: Customer,
-    period: Period,
-    amounts: Amounts,
-    options: Options,
-    today: date | None = None,
-) -> Invoice:
-    """Write one invoice under the next number (numbering.lock() already taken)."""
-    sequence = numbering.take(session)
-    invoice_date = today or utcnow().date()
-    invoice = Invoice(
-        number=numbering.format_number(sequence, options),
-        sequence=sequence,
-        customer_id=customer.id,
-        timeframe=period.timeframe,
-        invoice_date=invoice_date,
-        due_date=invoice_date + timedelta(days=customer.invoice_due_days),
-        period_start=period.start,
-        period_end=period.end,
-        currency=customer.currency,
-        line_grouping=options.invoice_line_grouping,
-        tax_name=options.invoice_tax_name,
-        tax_rate=customer.tax_rate,
-        subtotal=amounts.subtotal,
-        tax=amounts.tax,
-        total=amounts.total,
-        summary_charge=amounts.charge,
-        summary_connected=amounts.connected,
-        summary_billed_duration=amounts.billed_seconds,
-        status="issued",
-        lines=[
-            InvoiceLine(
-                position=i,
-                description=line.description,
-                calls=line.calls,
-                billed_seconds=line.billed_seconds,
-                billed_minutes=line.billed_minutes,
-                net=line.net,
-            )
-            for i, line in enumerate(amounts.lines)
-        ],
-    )
-    session.add(invoice)
-    session.flush()
-    record(
-        session,
-        principal,
-        "invoice_generated",
-        table="invoices",
-        record_id=invoice.id,
-        customer_id=customer.id,
-        message=f"Invoice {invoice.number} generated for {period.label()}: "
-        f"{invoice.total} {invoice.currency}",
-        after=snapshot(invoice, AUDITED),
-    )
-    return invoice
 
 
 # --- changing status ------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class Invoice(Timestamps, Base):
     void_reason: Mapped[str | None] = mapped_column(String(500))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
-        order_by="InvoiceLine.position", cascade="all, delete-orphan", lazy="selectin"
+        order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
 
 
