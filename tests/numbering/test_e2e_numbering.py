@@ -9,12 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
 
 from carrierdesk.auth.principals import CLI
 from carrierdesk.config import get_settings
 from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
+from carrierdesk.models import AuditEntry
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
 from e2e.server import CHROMIUM, running_app
@@ -209,3 +211,21 @@ def test_edit_toggle_reset_ip_warning_and_conference(
     expect(rooms.locator("tbody tr", has_text="NOC Bridge")).to_contain_text("5003")
     rooms.locator("button[aria-label='Delete conference room NOC Bridge']").click()
     expect(rooms.locator("tbody")).to_contain_text("None yet.")
+
+
+def test_audit_comment_is_asked_and_recorded(
+    app_url: str, tab: Page, db_url: str, admin_user: tuple[str, str]
+) -> None:
+    with transaction(db_url) as session:
+        patch = OptionsPatch(number_range_start=100, block_size=10, audit_comment_required=True)
+        update_options(session, CLI, patch)
+        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom")).id
+    log_in(tab, app_url, *admin_user)
+    tab.on("dialog", lambda dialog: dialog.accept("Ticket 4411: new site"))
+    tab.goto(f"{app_url}/customers/{acme}")
+    add_block(tab, "Block 100–109 assigned.")
+    with transaction(db_url) as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == "number_blocks")
+        ).one()
+        assert entry.comment == "Ticket 4411: new site"
