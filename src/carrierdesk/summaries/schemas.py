@@ -6,9 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, field_serializer
+from pydantic import BaseModel, SerializerFunctionWrapHandler, field_serializer, model_serializer
 
 from carrierdesk.cdrs.schemas import iso_z
+from carrierdesk.invoices.coverage import InvoiceMarkOut
 from carrierdesk.summaries.service import Summary, Sums
 
 
@@ -35,10 +36,19 @@ class SummaryRowOut(Figures):
     period_start: datetime
     period_end: datetime
     invoice_id: int | None = None
+    # Issue 5: present only on invoiced rows (carrierdesk.invoices.coverage).
+    invoice: InvoiceMarkOut | None = None
 
     @field_serializer("period_start", "period_end")
     def _time(self, value: datetime) -> str:
         return iso_z(value)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_invoice(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("invoice") is None:
+            data.pop("invoice", None)
+        return data
 
 
 class SummaryOut(BaseModel):
@@ -61,7 +71,10 @@ class SummaryOut(BaseModel):
             timeframe=summary.timeframe,
             items=[
                 SummaryRowOut(
-                    period_start=r.period_start, period_end=r.period_end, **_figures(r.sums)
+                    period_start=r.period_start,
+                    period_end=r.period_end,
+                    **_figures(r.sums),
+                    **InvoiceMarkOut.fields(r.invoice),
                 )
                 for r in summary.rows
             ],

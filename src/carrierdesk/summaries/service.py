@@ -16,6 +16,7 @@ from carrierdesk.cdrs.storage import sqlite_time
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import is_postgres
 from carrierdesk.errors import Invalid
+from carrierdesk.invoices.coverage import InvoiceMark, mark_invoiced
 from carrierdesk.models.base import utcnow
 from carrierdesk.models.cdrs import from_micros
 from carrierdesk.summaries import periods
@@ -84,6 +85,7 @@ class SummaryRow:
     period_start: datetime
     period_end: datetime
     sums: Sums
+    invoice: InvoiceMark | None = None  # set by carrierdesk.invoices.coverage (issue 5)
 
 
 @dataclass
@@ -124,6 +126,7 @@ def get_summary(
         sums = found.get(period_start, Sums())
         totals.add(sums)
         rows.append(SummaryRow(period_start, periods.step(period_start, timeframe), sums))
+    mark_invoiced(session, customer.id, timeframe, rows)
     return Summary(customer.id, customer.currency, timeframe, rows, totals, refreshed_at(session))
 
 
