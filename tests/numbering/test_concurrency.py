@@ -15,7 +15,7 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
-from carrierdesk.errors import Conflict
+from carrierdesk.errors import Conflict, NotFound
 from carrierdesk.models import Extension, NumberBlock
 from carrierdesk.numbering.service import assign_block, delete_block
 from carrierdesk.settings.schemas import OptionsPatch
@@ -197,3 +197,20 @@ def test_a_new_block_never_covers_a_name_created_meanwhile(pg_url: str) -> None:
             .where(NumberBlock.customer_id != Extension.customer_id)
         ).all()
     assert covered == []
+
+
+@pytest.mark.postgres_only
+def test_two_simultaneous_deletes_of_one_block(pg_url: str) -> None:
+    (customer,) = arrange(pg_url, 1)
+
+    def remove(block_id: int) -> str:
+        with transaction(pg_url) as session:
+            delete_block(session, CLI, block_id)
+        return "deleted"
+
+    for _ in range(5):
+        with transaction(pg_url) as session:
+            block_id = assign_block(session, CLI, customer).id
+        results = race([lambda b=block_id: remove(b)] * 2)
+        outcomes = sorted("404" if isinstance(r, NotFound) else r for r in results)
+        assert outcomes == ["404", "deleted"], results

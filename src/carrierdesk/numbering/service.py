@@ -113,7 +113,14 @@ def delete_block(session: Session, principal: Principal, block_id: int) -> None:
     require_customer(principal, block.customer_id, "write")
     # Locked before looking for extensions: an extension being created in this block holds
     # a share lock on it (block_containing), so we wait for it and then see it.
-    session.refresh(block, with_for_update=True)
+    locked = session.scalar(
+        select(NumberBlock)
+        .where(NumberBlock.id == block_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise NotFound(f"Number block {block_id} was removed meanwhile.")
     names, total = extensions_in_range(session, block.start, block.end)
     if total:
         more = f" and {total - len(names)} more" if total > len(names) else ""
