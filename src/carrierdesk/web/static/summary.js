@@ -100,6 +100,16 @@
     return link;
   }
 
+  // Issue 5: the invoice actions of a row (checkbox, View Invoice) come from /static/invoices.js.
+  function actionCell(cell) {
+    const wrap = document.createElement("span");
+    wrap.className = "d-inline-flex gap-2 align-items-center";
+    const invoicing = window.carrierdesk.invoices;
+    if (invoicing) invoicing.action(cell.getRow().getData(), timeframe).forEach((el) => wrap.append(el));
+    wrap.append(downloadLink(cell));
+    return wrap;
+  }
+
   const columns = [
     {
       title: "Call Time", field: "date", headerFilter: "input",
@@ -130,8 +140,8 @@
       ],
     },
     {
-      title: "Action", field: "action", formatter: downloadLink, hozAlign: "center",
-      headerSort: false, download: false, clipboard: false, width: 70,
+      title: "Action", field: "action", formatter: actionCell, hozAlign: "center",
+      headerSort: false, download: false, clipboard: false, width: 150,
     },
   ];
 
@@ -273,6 +283,7 @@
       gridEl.dataset.timeframe = timeframe;
       gridEl.dataset.loaded = "true";
       updateReadout();
+      panel.dispatchEvent(new CustomEvent("summary:loaded", { detail: { timeframe } }));
     } catch (error) {
       errorEl.textContent = `The summary could not be loaded: ${error.message}`;
       errorEl.classList.remove("d-none");
@@ -334,6 +345,7 @@
     }
   });
 
+  panel.addEventListener("summary:reload", () => load());
   table.on("tableBuilt", () => {
     buildChooser();
     load();
