@@ -20,8 +20,8 @@ from carrierdesk.models import Extension, NumberBlock
 from carrierdesk.numbering.service import assign_block, delete_block
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
-from carrierdesk.sipauth.schemas import SipUserCreate
-from carrierdesk.sipauth.sip_users import create_sip_user
+from carrierdesk.sipauth.schemas import SipUserCreate, SipUserUpdate
+from carrierdesk.sipauth.sip_users import create_sip_user, delete_sip_user, update_sip_user
 
 
 def arrange(url: str, customers: int) -> list[int]:
@@ -214,3 +214,35 @@ def test_two_simultaneous_deletes_of_one_block(pg_url: str) -> None:
         results = race([lambda b=block_id: remove(b)] * 2)
         outcomes = sorted("404" if isinstance(r, NotFound) else r for r in results)
         assert outcomes == ["404", "deleted"], results
+
+
+@pytest.mark.postgres_only
+def test_deleting_a_sip_user_while_it_is_edited(pg_url: str) -> None:
+    """One write wins; the other is a plain 404 (not a 500 on a row gone meanwhile)."""
+    (customer,) = arrange(pg_url, 1)
+
+    def remove(user_id: int) -> str:
+        with transaction(pg_url) as session:
+            delete_sip_user(session, CLI, user_id)
+        return "deleted"
+
+    def edit(user_id: int) -> str:
+        with transaction(pg_url) as session:
+            update_sip_user(session, CLI, user_id, SipUserUpdate(cps=3))
+        return "edited"
+
+    for round_ in range(5):
+        with transaction(pg_url) as session:
+            user, _ = create_sip_user(session, CLI, customer, SipUserCreate(username=f"u{round_}"))
+            user_id = user.id
+        results = race([lambda u=user_id: remove(u), lambda u=user_id: remove(u)])
+        assert sorted("404" if isinstance(r, NotFound) else r for r in results) == [
+            "404",
+            "deleted",
+        ], results
+        with transaction(pg_url) as session:
+            user, _ = create_sip_user(session, CLI, customer, SipUserCreate(username=f"v{round_}"))
+            user_id = user.id
+        results = race([lambda u=user_id: remove(u), lambda u=user_id: edit(u)])
+        assert "deleted" in results, results
+        assert all(r in ("deleted", "edited") or isinstance(r, NotFound) for r in results)

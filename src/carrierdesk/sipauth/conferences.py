@@ -29,8 +29,11 @@ def list_rooms(
     return list(rows), total
 
 
-def get_room(session: Session, principal: Principal, room_id: int) -> ConferenceRoom:
-    room = session.get(ConferenceRoom, room_id)
+def get_room(
+    session: Session, principal: Principal, room_id: int, *, lock: bool = False
+) -> ConferenceRoom:
+    """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
+    room = session.get(ConferenceRoom, room_id, with_for_update=lock, populate_existing=lock)
     if room is None:
         raise NotFound(f"Conference room {room_id} not found.")
     require_customer(principal, room.customer_id, "read")
@@ -68,7 +71,7 @@ def create_room(
 def update_room(
     session: Session, principal: Principal, room_id: int, data: ConferenceUpdate
 ) -> ConferenceRoom:
-    room = get_room(session, principal, room_id)
+    room = get_room(session, principal, room_id, lock=True)
     require_customer(principal, room.customer_id, "write")
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "extension", "quality", "max_members"):
@@ -96,7 +99,7 @@ def update_room(
 
 
 def delete_room(session: Session, principal: Principal, room_id: int) -> None:
-    room = get_room(session, principal, room_id)
+    room = get_room(session, principal, room_id, lock=True)
     require_customer(principal, room.customer_id, "write")
     before = snapshot(room, AUDITED)
     extension_id = room.extension_id

@@ -39,8 +39,11 @@ def list_ip_auth(
     return list(rows), total
 
 
-def get_ip_auth(session: Session, principal: Principal, entry_id: int) -> IpAuth:
-    entry = session.get(IpAuth, entry_id)
+def get_ip_auth(
+    session: Session, principal: Principal, entry_id: int, *, lock: bool = False
+) -> IpAuth:
+    """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
+    entry = session.get(IpAuth, entry_id, with_for_update=lock, populate_existing=lock)
     if entry is None:
         raise NotFound(f"IP authentication entry {entry_id} not found.")
     require_customer(principal, entry.customer_id, "read")
@@ -75,7 +78,7 @@ def create_ip_auth(
 def update_ip_auth(
     session: Session, principal: Principal, entry_id: int, data: IpAuthUpdate
 ) -> tuple[IpAuth, list[str]]:
-    entry = get_ip_auth(session, principal, entry_id)
+    entry = get_ip_auth(session, principal, entry_id, lock=True)
     require_customer(principal, entry.customer_id, "write")
     changes = data.model_dump(exclude_unset=True)
     for required in REQUIRED:
@@ -106,7 +109,7 @@ def update_ip_auth(
 
 
 def delete_ip_auth(session: Session, principal: Principal, entry_id: int) -> None:
-    entry = get_ip_auth(session, principal, entry_id)
+    entry = get_ip_auth(session, principal, entry_id, lock=True)
     require_customer(principal, entry.customer_id, "write")
     before = snapshot(entry, AUDITED)
     session.delete(entry)

@@ -44,8 +44,11 @@ def list_sip_users(
     return list(rows), total
 
 
-def get_sip_user(session: Session, principal: Principal, sip_user_id: int) -> SipUser:
-    user = session.get(SipUser, sip_user_id)
+def get_sip_user(
+    session: Session, principal: Principal, sip_user_id: int, *, lock: bool = False
+) -> SipUser:
+    """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
+    user = session.get(SipUser, sip_user_id, with_for_update=lock, populate_existing=lock)
     if user is None:
         raise NotFound(f"SIP user {sip_user_id} not found.")
     require_customer(principal, user.customer_id, "read")
@@ -89,7 +92,7 @@ def create_sip_user(
 def update_sip_user(
     session: Session, principal: Principal, sip_user_id: int, data: SipUserUpdate
 ) -> SipUser:
-    user = get_sip_user(session, principal, sip_user_id)
+    user = get_sip_user(session, principal, sip_user_id, lock=True)
     require_customer(principal, user.customer_id, "write")
     changes = data.model_dump(exclude_unset=True)
     for required in ("protocol", "ip_whitelist", "enabled"):
@@ -116,7 +119,7 @@ def update_sip_user(
 def reset_password(
     session: Session, principal: Principal, sip_user_id: int, data: SipPasswordReset
 ) -> tuple[SipUser, str | None]:
-    user = get_sip_user(session, principal, sip_user_id)
+    user = get_sip_user(session, principal, sip_user_id, lock=True)
     require_customer(principal, user.customer_id, "write")
     password, generated = _new_password(data.password, user.username)
     before = snapshot(user, ("realm", *SECRETS))
@@ -138,7 +141,7 @@ def reset_password(
 
 
 def delete_sip_user(session: Session, principal: Principal, sip_user_id: int) -> None:
-    user = get_sip_user(session, principal, sip_user_id)
+    user = get_sip_user(session, principal, sip_user_id, lock=True)
     require_customer(principal, user.customer_id, "write")
     before = snapshot(user, AUDITED)
     extension = session.get(Extension, user.extension_id)
