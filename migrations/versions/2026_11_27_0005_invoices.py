@@ -95,6 +95,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_invoice_counters")),
     )
     op.create_table(
+        "invoice_schedule_checks",
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("schedule", sa.String(10), nullable=False),
+        sa.Column("checked_through", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_invoice_schedule_checks_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_invoice_schedule_checks")),
+    )
+    op.create_table(
         "invoice_auto_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("summary_refreshed_at", sa.DateTime(timezone=True), nullable=True),
@@ -104,6 +117,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("invoice_auto_state")
+    op.drop_table("invoice_schedule_checks")
     op.drop_table("invoice_counters")
     op.drop_index(op.f("ix_invoice_lines_invoice_id"), table_name="invoice_lines")
     op.drop_table("invoice_lines")

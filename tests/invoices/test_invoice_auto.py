@@ -93,3 +93,31 @@ def test_worker_job_runs_once_per_summary_refresh(operator: Api, db_url: str) ->
     with transaction(db_url) as session:
         numbers = sorted(i.number for i in session.query(Invoice))
     assert numbers == ["INV-000001", "INV-000002", "INV-000003"]
+
+
+def test_all_customers_run_continues_where_it_stopped(operator: Api, db_url: str) -> None:
+    from carrierdesk.auth.principals import CLI
+    from carrierdesk.invoices.auto import auto_generate_all
+
+    def run_all() -> list[str]:
+        with transaction(db_url) as session:
+            return [
+                i.period_start.date().isoformat() for i in auto_generate_all(session, CLI).created
+            ]
+
+    cid = make_customer(operator, invoice_schedule="daily")
+    calls(operator, [call("a", cid, "2026-10-01", "1"), call("free", cid, "2026-10-02", "0")])
+    assert run_all() == ["2026-10-01"]
+    # A charged CDR arriving late for a day already examined: the all-customers run starts
+    # where it stopped; the customer's own button re-examines the whole history.
+    calls(operator, [call("late", cid, "2026-10-02", "2")])
+    assert run_all() == []
+    assert [i["period_start"][:10] for i in auto(operator, cid)["items"]] == ["2026-10-02"]
+    # a void makes its period due again for the all-customers run
+    assert operator.post("/invoices/1/void", {"reason": "re-rated"}).status_code == 200
+    assert run_all() == ["2026-10-01"]
+    # a changed schedule starts again from the first CDR (and reports the overlaps)
+    operator.patch(f"/customers/{cid}", {"invoice_schedule": "weekly"})
+    with transaction(db_url) as session:
+        outcome = auto_generate_all(session, CLI)
+    assert outcome.created == [] and len(outcome.refused) == 1

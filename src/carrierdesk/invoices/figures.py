@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Subquery, func, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from carrierdesk.cdrs.storage import sqlite_time
 from carrierdesk.db import is_postgres
 from carrierdesk.invoices.amounts import LineSums
-from carrierdesk.models import CdrHourly
 from carrierdesk.models.cdrs import from_micros
 
 _DAILY = """
@@ -58,6 +57,29 @@ def daily_sums(
     return found
 
 
+_DAILY_MANY = """
+SELECT customer_id, {day} AS day, sum(connected), sum(billed_duration), sum(charge)
+FROM cdr_hourly
+WHERE customer_id IN :ids AND hour >= :first AND hour < :last
+GROUP BY customer_id, day
+"""
+
+
+def daily_sums_many(
+    session: Session, customer_ids: list[int], first: datetime, last: datetime
+) -> dict[int, dict[date, LineSums]]:
+    """daily_sums of several customers in one statement: {customer id: {day: sums}}."""
+    day = "date_trunc('day', hour, 'UTC')" if is_postgres(session) else "substr(hour, 1, 10)"
+    params = _params(session, 0, first, last) | {"ids": customer_ids}
+    stmt = text(_DAILY_MANY.format(day=day)).bindparams(bindparam("ids", expanding=True))
+    found: dict[int, dict[date, LineSums]] = {}
+    for cid, raw_day, connected, billed, charge in session.execute(stmt, params):
+        key = _as_date(raw_day)
+        sums = LineSums(key.isoformat(), int(connected), int(billed), _money(session, charge))
+        found.setdefault(cid, {})[key] = sums
+    return found
+
+
 def destination_sums(
     session: Session, customer_id: int, first: datetime, last: datetime
 ) -> list[LineSums]:
@@ -79,18 +101,6 @@ def first_call_hour(session: Session, customer_id: int) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def first_call_hours(session: Session, customers: Subquery) -> dict[int, datetime]:
-    """{customer id: first rollup hour} of the given customers, one index probe each."""
-    first = (
-        select(func.min(CdrHourly.hour))
-        .where(CdrHourly.customer_id == customers.c.id)
-        .correlate(customers)
-        .scalar_subquery()
-    )
-    rows = session.execute(select(customers.c.id, first))
-    return {cid: hour for cid, hour in rows if hour is not None}
 
 
 def _as_date(value: Any) -> date:

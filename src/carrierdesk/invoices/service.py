@@ -207,6 +207,9 @@ def void(session: Session, principal: Principal, invoice_id: int, reason: str) -
         raise Conflict(
             f"Invoice {invoice.number} is {invoice.status}; only an issued invoice can be voided."
         )
+    from carrierdesk.invoices.auto import reexamine_from  # auto builds on this module
+
+    reexamine_from(session, invoice.customer_id, invoice.period_start)
     return _change(
         session,
         principal,

@@ -24,7 +24,7 @@ from carrierdesk.invoices.schemas import InvoiceOut, VoidIn
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
 from carrierdesk.web.forms import FORM_ERRORS, page, parse, redirect, refusal, submitted, text
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -122,7 +122,7 @@ def customer_invoices(
 @router.post("/customers/{customer_id}/invoices/auto-generate", response_class=HTMLResponse)
 def auto_generate(
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     target = f"/customers/{customer_id}/invoices"
@@ -181,7 +181,7 @@ def invoice_pdf(
 def mark_paid(
     request: Request,
     invoice_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     try:
@@ -196,7 +196,7 @@ def void(
     request: Request,
     invoice_id: int,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     values = {"reason": text(form, "reason")}

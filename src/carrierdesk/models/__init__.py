@@ -5,7 +5,13 @@ from carrierdesk.models.base import Base
 from carrierdesk.models.cdrs import Cdr, CdrHourly, CdrKey, SummaryDirty, SummaryState
 from carrierdesk.models.contacts import Contact
 from carrierdesk.models.customers import Customer
-from carrierdesk.models.invoices import Invoice, InvoiceAutoState, InvoiceCounter, InvoiceLine
+from carrierdesk.models.invoices import (
+    Invoice,
+    InvoiceAutoState,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceScheduleCheck,
+)
 from carrierdesk.models.numbering import ConferenceRoom, Extension, IpAuth, NumberBlock, SipUser
 from carrierdesk.models.options import OptionRow
 from carrierdesk.models.outbox import OutboxMessage
@@ -29,6 +35,7 @@ __all__ = [
     "InvoiceAutoState",
     "InvoiceCounter",
     "InvoiceLine",
+    "InvoiceScheduleCheck",
     "IpAuth",
     "LoginThrottle",
     "NumberBlock",

@@ -97,3 +97,18 @@ class InvoiceAutoState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     summary_refreshed_at: Mapped[datetime | None]
+
+
+class InvoiceScheduleCheck(Base):
+    """How far auto-generation has examined a customer's schedule: every period ending at or
+    before `checked_through` is invoiced, refused or without charges. The next run starts there
+    (constant work per invoice, however long the history); a void moves it back to the voided
+    period, and a changed schedule starts again from the first CDR."""
+
+    __tablename__ = "invoice_schedule_checks"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    schedule: Mapped[str] = mapped_column(String(10))
+    checked_through: Mapped[datetime]
