@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user, start_session
+from carrierdesk.auth.service import create_api_token, create_user, start_session
 from carrierdesk.db import get_engine, transaction
 from carrierdesk.models import Contact, User
 
@@ -74,6 +74,8 @@ def build(client: TestClient, url: str, tmp: Path) -> World:
 
     call("PATCH", "/settings/options", {"number_range_start": 1000, "block_size": 100})
     ids = world.ids
+    with transaction(url) as session:
+        ids["api_token"] = create_api_token(session, CLI, "billing system", "viewer")[0].id
     for key in ("a", "b", "c"):
         ids[key] = call(
             "POST",

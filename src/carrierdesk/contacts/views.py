@@ -134,7 +134,7 @@ def create_contact(
     request: Request,
     customer_id: int,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
@@ -145,7 +145,7 @@ def create_contact(
 def create_global_contact(
     request: Request,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     companies = _companies(db, principal)
@@ -249,7 +249,7 @@ def update_contact(
     request: Request,
     contact_id: int,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
@@ -316,7 +316,7 @@ def change_password(
     request: Request,
     contact_id: int,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
@@ -373,7 +373,7 @@ def confirm_delete_selected(
 def delete_contacts(
     request: Request,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     ids = [int(i) for i in form.getlist("ids") if isinstance(i, str) and i.isdigit()]
@@ -406,7 +406,7 @@ def portal_login_page(
 @router.post("/contacts/{contact_id}/portal-login")
 def portal_login(
     contact_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     """Open the Customer Portal as this contact through a one-time link (audited)."""

@@ -120,7 +120,7 @@ def new_customer(
 def create_customer(
     request: Request,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     values = dict(form)
@@ -191,7 +191,7 @@ def update_customer(
     request: Request,
     customer_id: int,
     form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
@@ -243,7 +243,7 @@ def confirm_delete(
 def delete_customer(
     request: Request,
     customer_id: int,
-    principal: Principal = Depends(web_principal),
+    principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
