@@ -17,6 +17,7 @@ from carrierdesk.contacts.schemas import ContactCreate
 from carrierdesk.contacts.service import create_contact
 from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
+from carrierdesk.invoices.demo import add_demo_invoices
 from carrierdesk.models import Customer, User
 from carrierdesk.numbering.demo import load_numbering_demo
 
@@ -116,4 +117,5 @@ def load_demo(session: Session, only_if_empty: bool = False) -> DemoResult | Non
             contacts += 1
     load_numbering_demo(session, rng, range_start=1000, block_size=100)
     add_demo_cdrs(session)
+    add_demo_invoices(session)
     return DemoResult(len(CUSTOMERS), contacts, DEMO_ADMIN, DEMO_PASSWORD)
