@@ -52,6 +52,9 @@ def test_create_normalises_and_lists(operator: Any, acme: int) -> None:
         ({"ip": "192.0.2.1", "receives_calls": False, "sends_calls": False}, "receives_calls"),
         ({"ip": "192.0.2.1", "channels": -1}, "channels"),
         ({"port": 5060}, "ip"),
+        ({"ip": "0.0.0.0/0"}, "ip"),
+        ({"ip": "10.0.0.0/7"}, "ip"),
+        ({"ip": "::/0"}, "ip"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(

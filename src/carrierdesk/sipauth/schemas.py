@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Annotated, Literal
@@ -29,10 +30,19 @@ def _tech_prefix(value: str) -> str:
     return value
 
 
+def _not_too_wide(value: str) -> str:
+    """IP authentication lets calls in without a password: never for a quarter of the internet."""
+    network = ipaddress.ip_network(value)
+    widest = 8 if network.version == 4 else 16
+    if network.prefixlen < widest:
+        raise ValueError(f"is too wide for IP authentication: at most a /{widest} range")
+    return value
+
+
 Protocol = Annotated[Literal["udp", "tcp", "tls"], BeforeValidator(_lower)]
 Quality = Annotated[Literal["narrow", "wide", "ultra_wide"], BeforeValidator(_lower)]
 IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
-IpOrCidr = Annotated[str, AfterValidator(normalise_ip_or_cidr)]
+IpOrCidr = Annotated[str, AfterValidator(normalise_ip_or_cidr), AfterValidator(_not_too_wide)]
 Channels = Annotated[int | None, Field(ge=0, le=100_000)]
 Cps = Annotated[int | None, Field(ge=0, le=10_000)]
 Port = Annotated[int, Field(ge=1, le=65535)]
