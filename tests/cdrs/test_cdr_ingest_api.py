@@ -57,6 +57,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("bad start", {"start_time": "yesterday"}, "start_time: must be an ISO 8601 time"),
     ("naive start", {"start_time": "2026-10-05T12:00:00"}, "start_time: must end with Z"),
     ("missing end", {"end_time": None}, "end_time: is required"),
+    ("far future", {"start_time": "9999-12-31T23:00:00Z"}, "start_time: is not a plausible"),
+    ("long ago", {"start_time": "1999-12-31T23:00:00Z"}, "start_time: is not a plausible"),
     ("bad duration", {"duration": "1.5"}, "duration: must be a whole number"),
     ("negative duration", {"duration": -1}, "duration: must be between 0"),
     ("bad billed", {"billed_duration": "x"}, "billed_duration: must be a whole number"),

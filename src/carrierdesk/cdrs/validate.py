@@ -15,6 +15,8 @@ from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
 from carrierdesk.cdrs.fields import MAX_MONEY_DIGITS, TEXT_LIMITS, StoredColumns
 
 ONE_SECOND = timedelta(seconds=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=1)  # clock skew between the switch and us
 MONEY_LIMIT = Decimal(10) ** MAX_MONEY_DIGITS
 ZERO = Decimal(0)
 
@@ -191,6 +193,8 @@ def validate(row: Mapping[str, Any], directory: CustomerDirectory) -> StoredColu
     currency = _present(row, "currency")
     if customer is not None and currency is not None and currency != customer.currency:
         errors.add("currency", f"must be the customer's currency, {customer.currency}")
+    if start is not None and not EARLIEST <= start <= datetime.now(UTC) + LATEST_AHEAD:
+        errors.add("start_time", "is not a plausible call time (from 2000 until tomorrow)")
     _check_times(start, answer, end, duration, sip_code, errors)
     texts = [_text(row, c, errors) for c in ("caller", "dest_name", "sip_reason")]
     release_reason = _text(row, "release_reason", errors)
