@@ -155,6 +155,8 @@ def test_bad_requests_store_nothing_and_leave_no_gap(operator: Api, db_url: str)
         ({"timeframe": "yearly", "period_starts": ["2026-01-01"]}, 422, "timeframe"),
         ({"timeframe": "daily", "period_starts": ["2026-10-06"]}, 422, "period_starts.0"),
         ({"timeframe": "daily", "period_starts": ["2099-01-01"]}, 422, "period_starts"),
+        ({"timeframe": "weekly", "period_starts": ["0001-01-01"]}, 422, "period_starts.0"),
+        ({"timeframe": "monthly", "period_starts": ["9999-12-01"]}, 422, "period_starts.0"),
         ({"timeframe": "daily", "period_starts": ["2026-10-01"], "x": 1}, 422, "x"),
         # the first period is fine and takes a number; the second has no charges: all rolled back
         (

@@ -26,6 +26,7 @@ from carrierdesk.settings.service import get_options
 from carrierdesk.summaries import periods
 from carrierdesk.summaries.refresh import refreshed_at
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 1)
 _ALIGNMENT = {
     "daily": "a day",
     "weekly": "the first day of an ISO week (a Monday)",
@@ -151,6 +152,8 @@ def overlap_error(period: Period, clash: Invoice, field: str | None = None) -> C
 def _requested(data: GenerateIn) -> list[Period]:
     wanted: list[Period] = []
     for index, day in enumerate(data.period_starts):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid.field(f"period_starts.{index}", f"{day.isoformat()} is out of range")
         start = periods.as_utc(day)
         if periods.floor(start, data.timeframe) != start:
             raise Invalid.field(
