@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import jsonable, record
 from carrierdesk.auth.principals import Principal
+from carrierdesk.db import is_postgres
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts
 from carrierdesk.invoices.period import Period
@@ -59,13 +60,31 @@ def issue_all(
             for invoice_id, p in zip(made, chunk, strict=True)
             for position, line in enumerate(p.amounts.lines)
         ]
-        if lines:
-            session.execute(insert(InvoiceLine), lines)
+        _insert_lines(session, lines)
         for invoice_id, row, p in zip(made, rows, chunk, strict=True):
             _audit(session, principal, invoice_id, row, p)
         ids.extend(made)
     session.flush()
     return ids
+
+
+LINE_COLUMNS = ("invoice_id", "position", "description", "calls", "billed_seconds")
+LINE_MONEY = ("billed_minutes", "net")
+
+
+def _insert_lines(session: Session, lines: list[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (most of an invoice's bytes are its lines); executemany on SQLite."""
+    if not lines:
+        return
+    if not is_postgres(session):
+        session.execute(insert(InvoiceLine), lines)
+        return
+    columns = (*LINE_COLUMNS, *LINE_MONEY)
+    raw = session.connection().connection.driver_connection
+    statement = f"COPY invoice_lines ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for line in lines:
+            copy.write_row([line[c] for c in columns])
 
 
 def load(session: Session, ids: list[int]) -> list[Invoice]:
