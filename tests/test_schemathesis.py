@@ -30,8 +30,12 @@ from carrierdesk.db import transaction
 from carrierdesk.migrate import upgrade
 
 pytestmark = pytest.mark.xdist_group("schemathesis")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def _seeded_database() -> str:
@@ -40,8 +44,12 @@ def _seeded_database() -> str:
     with transaction(url) as session:
         for name in ("Acme Telecom", "Blue Harbour"):
             customer = create_customer(session, CLI, CustomerCreate(name=name))
-            create_contact(session, CLI, customer.id, ContactCreate(
-                name="Ann", email=f"ann@{name.split()[0].lower()}.example"))
+            create_contact(
+                session,
+                CLI,
+                customer.id,
+                ContactCreate(name="Ann", email=f"ann@{name.split()[0].lower()}.example"),
+            )
     return url
 
 
@@ -51,7 +59,6 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app(DATAB
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_answers_within_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=HEADERS, checks=CHECKS)
