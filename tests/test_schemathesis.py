@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import make_token
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,6 +27,7 @@ from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.migrate import upgrade
+from conftest import make_token
 
 pytestmark = pytest.mark.xdist_group("schemathesis")
 CHECKS = [
