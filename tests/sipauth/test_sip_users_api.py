@@ -74,6 +74,16 @@ def test_the_realm_comes_from_the_environment(
         assert user.ha1 == md5(f"1002:sip.acme.example:{STRONG}")
 
 
+def test_a_typed_password_is_kept_exactly_as_typed(
+    operator: Any, acme: int, blocks: None, db_url: str
+) -> None:
+    body = {"username": "1004", "password": " Spaced-Secret-26 "}
+    assert operator.post(f"/customers/{acme}/sip-users", body).status_code == 201
+    with transaction(db_url) as session:
+        user = session.scalars(select(SipUser)).one()
+        assert user.ha1 == md5("1004:carrierdesk.local: Spaced-Secret-26 ")
+
+
 def test_a_typed_password_is_not_echoed(operator: Any, acme: int, blocks: None) -> None:
     body = {"username": "1003", "password": STRONG, "protocol": "TLS", "channels": 4}
     response = operator.post(f"/customers/{acme}/sip-users", body)

@@ -5,7 +5,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from carrierdesk.validation import normalise_ip_list, normalise_ip_or_cidr
 
@@ -48,6 +55,8 @@ Cps = Annotated[int | None, Field(ge=0, le=10_000)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 TechPrefix = Annotated[str, AfterValidator(_tech_prefix)]
 Pin = Annotated[str | None, BeforeValidator(_blank_is_none), AfterValidator(_pin)]
+# A password is kept exactly as typed: a trimmed one would not be the one the phone sends.
+Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 RoomName = Annotated[str, Field(min_length=1, max_length=100)]
 MaxMembers = Annotated[int, Field(ge=0, le=10_000)]
 
@@ -58,7 +67,7 @@ class Fields(BaseModel):
 
 class SipUserCreate(Fields):
     username: str
-    password: str | None = None
+    password: Password | None = None
     channels: Channels = None
     cps: Cps = None
     protocol: Protocol = "udp"
@@ -77,7 +86,7 @@ class SipUserUpdate(Fields):
 
 
 class SipPasswordReset(Fields):
-    password: str | None = None  # none: generate one, returned once
+    password: Password | None = None  # none: generate one, returned once
 
 
 class SipUserOut(BaseModel):

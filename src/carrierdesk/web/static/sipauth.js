@@ -72,7 +72,7 @@
     form.querySelectorAll("input[name], select[name]").forEach((input) => {
       if (mode === "edit" && spec.createOnly.includes(input.name)) return;
       const kind = input.dataset.kind;
-      const raw = input.value.trim();
+      const raw = input.type === "password" ? input.value : input.value.trim();
       if (kind === "bool") body[input.name] = input.checked;
       else if (kind === "int") body[input.name] = raw === "" ? null : (/^-?\d+$/.test(raw) ? Number(raw) : raw);
       else if (kind === "list") body[input.name] = raw.split(/[\s,;]+/).filter(Boolean);
