@@ -10,6 +10,7 @@ A second, smaller account shows that the time per invoice does not grow with the
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import UTC, datetime
 
@@ -101,3 +102,4 @@ def main(argv: list[str]) -> None:
     report(f"  per invoice at {args.small:,} customers", per_small, "ms", None, "constant: ~equal")
     report("  second run (nothing left to invoice)", again, "s")
     report(f"baseline: INSERT … SELECT of {args.customers:,} invoice rows", base, "s")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}", flush=True)
