@@ -19,10 +19,11 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bench.bench_cdr_post import free_port, serve
 from bench.cdrgen import ROWS, START, make_customers, rows
-from bench.common import fresh_postgres, p95, report, timings_ms
+from bench.common import PG_ADMIN_URL, fresh_postgres, p95, report, timings_ms
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_api_token
 from carrierdesk.cdrs.storage import store
@@ -164,7 +165,14 @@ def http_figures(url: str) -> None:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the data of the last run: HTTP figures only"
+    )
     args, _ = parser.parse_known_args(argv)
+    if args.reuse:
+        url = make_url(PG_ADMIN_URL).set(database="carrierdesk_bench_summary")
+        http_figures(url.render_as_string(hide_password=False))
+        return
     url = fresh_postgres("summary")
     make_customers(url)
     load(url, args.rows)

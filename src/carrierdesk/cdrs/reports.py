@@ -166,6 +166,7 @@ def _columns(columns: str | None) -> tuple[str, ...]:
 
 
 CHUNK_ROWS = 2000
+CHUNK_BYTES = 256 * 1024
 
 
 def stream_report(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
@@ -210,9 +211,17 @@ def _copy_postgres(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
     )
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
+        chunk = bytearray()
         with raw.cursor() as cursor, cursor.copy(query) as copy:  # type: ignore[union-attr]
+            # COPY hands out one row at a time; each yield costs the server a thread hop, so
+            # rows are sent in chunks of about 256 kB.
             for data in copy:
-                yield bytes(data)
+                chunk += data
+                if len(chunk) >= CHUNK_BYTES:
+                    yield bytes(chunk)
+                    chunk.clear()
+        if chunk:
+            yield bytes(chunk)
 
 
 def _rows_sqlite(engine: Engine, plan: ReportPlan) -> Iterator[bytes]:
