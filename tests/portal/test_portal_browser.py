@@ -85,9 +85,11 @@ def test_contact_logs_in_verifies_and_enrols_totp(
     page.click("nav >> text=My Profile")
     page.click("button:has-text('Set up two-factor authentication')")
     secret = page.locator(".totp-secret").inner_text().strip()
-    qr = page.locator("img.totp-qr")
-    expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(page.locator("img.totp-qr")).to_be_visible()
+    page.wait_for_function(  # the QR code image, served by its own route, has loaded
+        "() => { const img = document.querySelector('img.totp-qr');"
+        " return img.complete && img.naturalWidth > 0; }"
+    )
     page.fill("#f-code", pyotp.TOTP(secret).now())
     page.click("button:has-text('Turn on')")
     expect(page.locator(".recovery-codes li")).to_have_count(10)
