@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,14 +16,11 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.app import create_app
 from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_api_token, create_user
+from carrierdesk.auth.service import create_user
 from carrierdesk.config import get_settings
 from carrierdesk.db import get_engine, get_sessionmaker, transaction
 from carrierdesk.migrate import upgrade
-
-PG_URL = os.environ.get("CARRIERDESK_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-PASSWORD = "Str0ng!Passw0rd"
+from support import BACKENDS, PASSWORD, PG_URL, Api, make_token
 
 
 def _worker() -> str:
@@ -99,48 +94,10 @@ def db(db_url: str) -> Iterator[Session]:
         yield session
 
 
-@dataclass
-class Api:
-    """An HTTP client of the API that sends one principal's bearer token."""
-
-    client: TestClient
-    token: str | None
-
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return {**headers, **(extra or {})}
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(
-            f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(
-            f"/api/v1{path}", json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(
-            f"/api/v1{path}", json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def delete(self, path: str, **kw: Any) -> Any:
-        return self.client.delete(
-            f"/api/v1{path}", headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(db_url)) as test_client:
         yield test_client
-
-
-def make_token(db_url: str, role: str) -> str:
-    with transaction(db_url) as session:
-        _token, raw = create_api_token(session, CLI, f"test {role}", role)
-    return raw
 
 
 @pytest.fixture
@@ -169,9 +126,3 @@ def admin_user(db_url: str) -> tuple[str, str]:
     with transaction(db_url) as session:
         create_user(session, CLI, "boss@carrier.example", "admin", PASSWORD)
     return "boss@carrier.example", PASSWORD
-
-
-def problem_fields(response: Any) -> dict[str, str]:
-    """{field: message} of a problem+json answer."""
-    assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    return {e["field"]: e["message"] for e in response.json().get("errors", [])}

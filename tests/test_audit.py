@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from carrierdesk.db import transaction
-from conftest import Api
+from support import Api
 
 
 def test_every_step_is_recorded_with_filters(operator: Api, admin: Api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, Api
+from support import PASSWORD, Api
 
 
 def test_user_token_login_and_logout(anonymous: Api, admin_user: tuple[str, str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PASSWORD, Api, problem_fields
+from support import PASSWORD, Api, problem_fields
 
 
 @pytest.fixture

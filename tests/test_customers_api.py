@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def create(api: Api, **fields: object) -> dict:
@@ -137,3 +137,11 @@ def test_roles(viewer: Api, anonymous: Api, operator: Api) -> None:
     assert viewer.delete(f"/customers/{acme['id']}").status_code == 403
     assert operator.get(f"/customers/{acme['id']}").json()["name"] == "Acme Telecom"
     assert count(operator) == 1
+
+
+def test_options_refuse_out_of_range_numbers_and_keep_the_old_value(admin: Api) -> None:
+    before = admin.get("/settings/options").json()
+    response = admin.patch("/settings/options", {"number_range_start": 10**30})
+    assert response.status_code == 422
+    assert "number_range_start" in problem_fields(response)
+    assert admin.get("/settings/options").json() == before

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import Api
+from support import Api
 
 
 def test_health_answers_without_auth(anonymous: Api) -> None:

@@ -15,7 +15,7 @@ from carrierdesk.auth import totp
 from carrierdesk.db import transaction
 from carrierdesk.models import ApiToken, Contact, LoginThrottle, User
 from carrierdesk.models.base import utcnow
-from conftest import PASSWORD, Api
+from support import PASSWORD, Api
 
 
 def add_contact(api: Api, **fields: object) -> dict:

@@ -16,7 +16,7 @@ from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
 from carrierdesk.models import OutboxMessage
 from carrierdesk.worker.loop import run_once
-from conftest import Api
+from support import Api
 
 
 class Inbox:

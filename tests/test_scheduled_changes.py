@@ -9,7 +9,7 @@ from sqlalchemy import text
 from carrierdesk.db import transaction
 from carrierdesk.scheduling.service import apply_due
 from carrierdesk.worker.loop import run_once
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def later(seconds: int = 3600) -> str:

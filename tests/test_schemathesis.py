@@ -27,7 +27,7 @@ from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.migrate import upgrade
-from conftest import make_token
+from support import make_token
 
 pytestmark = pytest.mark.xdist_group("schemathesis")
 CHECKS = [

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.models import Cdr
-from conftest import Api
+from support import Api
 
 T0 = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cdrs.cdr_helpers import cdr, make_customer
-from conftest import Api
+from support import Api
 
 PASSWORD = "Contact!Pass2026"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.models import Cdr
 from cdrs.cdr_helpers import T0, cdr, make_customer, post_csv, stored, to_csv, z
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def test_valid_batch_is_stored_with_defaults(operator: Api, db: Session) -> None:

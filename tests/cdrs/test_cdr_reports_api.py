@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
 from cdrs.cdr_helpers import T0, cdr, make_customer, z
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def seed(api: Api, cid: int, n: int = 7) -> None:

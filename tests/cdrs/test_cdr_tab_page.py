@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from carrierdesk.cdrs import views
 from cdrs.cdr_helpers import T0, cdr, make_customer
-from conftest import Api
+from support import Api
 
 
 def login(client: TestClient, user: tuple[str, str]) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Invoice
 from cdrs.cdr_helpers import cdr, make_customer
-from conftest import PASSWORD, Api
+from support import PASSWORD, Api
 
 __all__ = ["PASSWORD", "call", "calls", "contact_api", "count", "make_customer", "refresh"]
 

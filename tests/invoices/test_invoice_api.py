@@ -9,7 +9,7 @@ from decimal import Decimal
 from invoice_helpers import call, calls, count, generate, invoice_audits, make_customer
 
 from carrierdesk.models import Invoice, InvoiceLine
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def test_amounts_half_up_per_line_then_tax_on_the_subtotal(operator: Api, db_url: str) -> None:

@@ -9,7 +9,7 @@ from invoice_helpers import call, calls, count, generate, make_customer, refresh
 from carrierdesk.db import transaction
 from carrierdesk.invoices.auto import auto_generate_job
 from carrierdesk.models import Invoice, SummaryState
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def auto(api: Api, cid: int) -> dict:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from carrierdesk.cli import app
 from carrierdesk.config import get_settings
 from carrierdesk.db import get_engine, get_sessionmaker
-from conftest import Api
+from support import Api
 
 
 @pytest.fixture

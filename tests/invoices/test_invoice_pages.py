@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from invoice_helpers import call, calls, count, generate, make_customer
 
-from conftest import Api
+from support import Api
 from test_pages_support import (  # noqa: F401 (fixtures)
     Panel,
     field_errors,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from invoice_helpers import call, calls, contact_api, generate, make_customer
 
-from conftest import Api
+from support import Api
 
 
 def test_pdf_renders_and_says_what_the_invoice_says(

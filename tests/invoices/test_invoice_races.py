@@ -20,7 +20,7 @@ from carrierdesk.invoices.auto import auto_generate_all
 from carrierdesk.invoices.schemas import GenerateIn
 from carrierdesk.invoices.service import generate
 from carrierdesk.models import CdrHourly, Invoice, SummaryState
-from conftest import PG_URL
+from support import PG_URL
 
 OCTOBER = datetime(2026, 10, 1, tzinfo=UTC)
 postgres = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (row locks)")

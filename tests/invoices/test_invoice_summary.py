@@ -7,7 +7,7 @@ from typing import Any
 
 from invoice_helpers import call, calls, generate, make_customer
 
-from conftest import Api
+from support import Api
 
 
 def rows(api: Api, cid: int, timeframe: str, start: str, end: str) -> dict[str, Any]:

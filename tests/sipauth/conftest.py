@@ -1,7 +1,4 @@
-"""Shared arrangements of the numbering tests: customers and the block settings.
-
-`problem_fields` is repeated here because `from conftest import ...` in this folder finds
-this file first."""
+"""Shared arrangements of the numbering tests: customers and the block settings."""
 
 from __future__ import annotations
 
@@ -39,9 +36,3 @@ def acme(new_customer: Callable[[str], int]) -> int:
 @pytest.fixture
 def northwind(new_customer: Callable[[str], int]) -> int:
     return new_customer("Northwind Voice")
-
-
-def problem_fields(response: Any) -> dict[str, str]:
-    """{field: message} of a problem+json answer."""
-    assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    return {e["field"]: e["message"] for e in response.json().get("errors", [])}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, ConferenceRoom, Extension
-from conftest import problem_fields
+from support import problem_fields
 
 SetBlocks = Callable[[int | None, int | None], None]
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, IpAuth
-from conftest import problem_fields
+from support import problem_fields
 
 
 def stored(db_url: str) -> int:

@@ -11,7 +11,7 @@ from carrierdesk.db import transaction
 from carrierdesk.models import CdrHourly, SummaryDirty
 from carrierdesk.summaries.refresh import refresh_job
 from cdrs.cdr_helpers import T0, cdr, make_customer
-from conftest import Api, problem_fields
+from support import Api, problem_fields
 
 
 def summary(api: Api, cid: int, timeframe: str, **params: Any) -> dict[str, Any]:
