@@ -19,6 +19,7 @@ from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.models import Cdr, Customer
 from carrierdesk.summaries import periods
+from carrierdesk.summaries import refresh as summaries_refresh
 from carrierdesk.summaries.refresh import refresh
 from carrierdesk.summaries.service import Sums, get_summary
 
@@ -43,6 +44,7 @@ plans = st.tuples(
     st.lists(cdr_specs, min_size=1, max_size=60),
     st.randoms(use_true_random=False),
     st.lists(st.booleans(), min_size=6, max_size=6),
+    st.sampled_from([0, 10_000]),  # refresh by one pass over the span, or hour by hour
 )
 
 
@@ -117,7 +119,16 @@ def reset(db_url: str) -> None:
 )
 @given(plan=plans)
 def test_summaries_equal_figures_from_stored_cdrs(db_url: str, plan: Any) -> None:
-    specs, rnd, refresh_after = plan
+    specs, rnd, refresh_after, bulk_hours = plan
+    kept = summaries_refresh.BULK_HOURS
+    summaries_refresh.BULK_HOURS = bulk_hours
+    try:
+        check(db_url, specs, rnd, refresh_after)
+    finally:
+        summaries_refresh.BULK_HOURS = kept
+
+
+def check(db_url: str, specs: list[dict[str, Any]], rnd: Any, refresh_after: list[bool]) -> None:
     customers = customer_ids(db_url)
     reset(db_url)
     rows = [as_row(n, spec, customers) for n, spec in enumerate(specs)]
