@@ -58,6 +58,13 @@ def row(page: Page, index: int) -> Locator:
     return page.locator("#summary-grid .tabulator-row").nth(index)
 
 
+def open_summary(page: Page, customer_id: int) -> None:
+    page.goto(f"/customers/{customer_id}")
+    # The first load (24 Hours) must be in before switching timeframes: a late 24-hour answer
+    # would otherwise replace the rows of the tab clicked meanwhile.
+    expect(page.locator("#summary-grid[data-loaded='true'][data-timeframe='24h']")).to_be_visible()
+
+
 def show(page: Page, timeframe: str) -> None:
     page.click(f"#summary-tabs [data-timeframe='{timeframe}']")
     loaded = f"#summary-grid[data-loaded='true'][data-timeframe='{timeframe}']"
@@ -66,7 +73,7 @@ def show(page: Page, timeframe: str) -> None:
 
 def test_generate_view_pdf_and_auto_generate(page: Page, customers: tuple[int, int]) -> None:
     acme, northwind = customers
-    page.goto(f"/customers/{acme}")
+    open_summary(page, acme)
     show(page, "daily")
     expect(row(page, 0).locator(".summary-invoice-tick")).to_be_disabled()  # today: still open
     expect(page.locator("#invoice-generate")).to_be_disabled()
@@ -93,7 +100,7 @@ def test_generate_view_pdf_and_auto_generate(page: Page, customers: tuple[int, i
     with open(pdf.path(), "rb") as stored:
         assert stored.read(5) == b"%PDF-"
 
-    page.goto(f"/customers/{northwind}")
+    open_summary(page, northwind)
     show(page, "monthly")
     page.click("#invoice-auto-generate")
     expect(page.locator("#invoice-result")).to_have_text("Created INV-000003.")

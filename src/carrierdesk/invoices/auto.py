@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.permissions import require_customer, require_staff
@@ -117,18 +117,6 @@ def auto_generate_job(session: Session) -> int:
     outcome = auto_generate_all(session, SYSTEM)
     state.summary_refreshed_at = refreshed
     return len(outcome.created)
-
-
-def reexamine_from(session: Session, customer_id: int, start: datetime) -> None:
-    """A voided invoice's period is due again: the next run looks at it."""
-    session.execute(
-        update(InvoiceScheduleCheck)
-        .where(
-            InvoiceScheduleCheck.customer_id == customer_id,
-            InvoiceScheduleCheck.checked_through > start,
-        )
-        .values(checked_through=start)
-    )
 
 
 def _cutoff(session: Session, now: datetime | None) -> datetime | None:

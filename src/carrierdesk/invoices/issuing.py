@@ -5,10 +5,10 @@ worker, `carrierdesk invoices auto-generate`) costs a few statements, not a few 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import jsonable, record
@@ -17,7 +17,7 @@ from carrierdesk.db import is_postgres
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts
 from carrierdesk.invoices.period import Period
-from carrierdesk.models import Customer, Invoice, InvoiceLine
+from carrierdesk.models import Customer, Invoice, InvoiceLine, InvoiceScheduleCheck
 from carrierdesk.models.base import utcnow
 from carrierdesk.settings.schemas import Options
 
@@ -92,6 +92,18 @@ def load(session: Session, ids: list[int]) -> list[Invoice]:
         return []
     found = session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id))
     return list(found)
+
+
+def reexamine_from(session: Session, customer_id: int, start: datetime) -> None:
+    """A voided invoice's period is due again: the next run looks at it."""
+    session.execute(
+        update(InvoiceScheduleCheck)
+        .where(
+            InvoiceScheduleCheck.customer_id == customer_id,
+            InvoiceScheduleCheck.checked_through > start,
+        )
+        .values(checked_through=start)
+    )
 
 
 def _row(p: Pending, sequence: int, invoice_date: date, options: Options) -> dict[str, Any]:

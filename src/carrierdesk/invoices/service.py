@@ -15,7 +15,7 @@ from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts, LineSums, compute
 from carrierdesk.invoices.figures import daily_sums, destination_sums
-from carrierdesk.invoices.issuing import AUDITED, Pending, issue_all, load
+from carrierdesk.invoices.issuing import AUDITED, Pending, issue_all, load, reexamine_from
 from carrierdesk.invoices.period import Period
 from carrierdesk.invoices.schemas import GenerateIn
 from carrierdesk.models import Customer, Invoice
@@ -210,8 +210,6 @@ def void(session: Session, principal: Principal, invoice_id: int, reason: str) -
         raise Conflict(
             f"Invoice {invoice.number} is {invoice.status}; only an issued invoice can be voided."
         )
-    from carrierdesk.invoices.auto import reexamine_from  # auto builds on this module
-
     reexamine_from(session, invoice.customer_id, invoice.period_start)
     return _change(
         session,
