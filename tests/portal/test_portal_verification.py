@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from portal_helpers import Portal, audit, code_in, contact_row, link_in, outbox
+from sqlalchemy import select
+
+from carrierdesk.db import transaction
+from carrierdesk.models import OneTimeToken
 
 
 def confirm_link(portal: Portal, token: str) -> Any:
@@ -59,6 +64,10 @@ def test_mobile_code_allows_five_tries(
     assert blocked.status_code == 429 and "Too many wrong codes" in blocked.text
     assert contact_row(db_url, ann["id"])["mobile_verified"] is False
 
+    again = ann_portal.post("/portal/verification/mobile")
+    assert again.status_code == 429 and "less than a minute ago" in again.text
+    assert len(outbox(db_url, "+447911123456", kind="sms")) == 1  # no second SMS
+    a_minute_passes(db_url)
     ann_portal.post("/portal/verification/mobile")
     fresh = code_in(outbox(db_url, "+447911123456", kind="sms")[-1].body)
     assert ann_portal.post("/portal/verification/mobile/confirm", {"code": code}).status_code == 422
@@ -81,3 +90,10 @@ def test_without_a_mobile_there_is_nothing_to_verify(
     assert "add your mobile number to your profile first" in refused.text
     assert outbox(db_url, None, kind="sms") == []
     assert contact_row(db_url, bob["id"])["mobile_verified"] is False
+
+
+def a_minute_passes(db_url: str) -> None:
+    """Age every one-time token by a minute (the resend limit counts from their creation)."""
+    with transaction(db_url) as session:
+        for token in session.scalars(select(OneTimeToken)):
+            token.created_at -= timedelta(seconds=61)

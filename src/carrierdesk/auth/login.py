@@ -130,7 +130,9 @@ def ip_allowed(contact: Contact, ip: str | None) -> bool:
 
 def _with_password(session: Session, email: str, password: str, via: Via) -> Person | None:
     key = email.strip().casefold()
-    candidates: list[Person | None] = [session.scalar(select(User).where(User.email_key == key))]
+    candidates: list[Person | None] = []
+    if via != "portal":  # the Customer Portal is for contacts only
+        candidates.append(session.scalar(select(User).where(User.email_key == key)))
     if via != "web":  # the Control Panel is for users only
         candidates.append(session.scalar(select(Contact).where(Contact.email_key == key)))
     people = [p for p in candidates if p is not None]

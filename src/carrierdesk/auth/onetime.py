@@ -21,6 +21,13 @@ LIFETIMES = {
     "mobile_verify": timedelta(minutes=10),
     "portal_login": timedelta(seconds=60),
 }
+# Links and codes sent by email or SMS: at most one a minute per person, so nobody can flood
+# an inbox or a phone through the portal's "send" buttons.
+RESEND_AFTER = {
+    "password_reset": timedelta(seconds=60),
+    "email_verify": timedelta(seconds=60),
+    "mobile_verify": timedelta(seconds=60),
+}
 MAX_CODE_TRIES = 5
 EXPIRED = "This link has expired or was already used."
 
@@ -34,6 +41,7 @@ def issue_link(
     data: dict[str, Any] | None = None,
 ) -> str:
     """A new link secret; earlier unused ones of the same purpose and person stop working."""
+    _not_too_soon(session, purpose, contact_id)
     _retire(session, purpose, contact_id, user_id)
     raw = new_secret("cdl")
     _store(session, purpose, digest(raw), contact_id, user_id, data)
@@ -42,6 +50,7 @@ def issue_link(
 
 def issue_code(session: Session, purpose: str, *, contact_id: int) -> str:
     """A 6-digit code (for SMS); stored hashed together with its token id."""
+    _not_too_soon(session, purpose, contact_id)
     _retire(session, purpose, contact_id, None)
     code = f"{secrets.randbelow(1_000_000):06d}"
     token = _store(session, purpose, "", contact_id, None, None)
@@ -114,6 +123,29 @@ def _store(
     session.add(token)
     session.flush()
     return token
+
+
+def _not_too_soon(session: Session, purpose: str, contact_id: int | None) -> None:
+    wait = RESEND_AFTER.get(purpose)
+    if wait is None or contact_id is None:
+        return
+    since = utcnow() - wait
+    last = session.scalar(
+        select(OneTimeToken.created_at)
+        .where(
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.contact_id == contact_id,
+            OneTimeToken.created_at > since,
+        )
+        .order_by(OneTimeToken.created_at.desc())
+        .limit(1)
+    )
+    if last is not None:
+        retry = max(1, int((last + wait - utcnow()).total_seconds()) + 1)
+        raise TooManyAttempts(
+            f"A message was sent less than a minute ago; wait {retry} s before asking again.",
+            retry_after=retry,
+        )
 
 
 def _retire(session: Session, purpose: str, contact_id: int | None, user_id: int | None) -> None:

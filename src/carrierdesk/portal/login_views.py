@@ -29,7 +29,6 @@ router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=
 LOGIN = "portal/login.html"
 SECOND_FACTOR = "portal/login_2fa.html"
 MESSAGE = "portal/message.html"
-NOT_A_CONTACT = "This login is for the Control Panel: log in there instead."
 
 
 def portal_next(target: str | None) -> str:
@@ -87,9 +86,7 @@ def login_second_factor(
 def _logged_in(
     request: Request, db: Session, person: logins.Person, context: dict[str, str]
 ) -> Response:
-    if not isinstance(person, Contact):
-        # A Control Panel user's credentials: nothing of this login is kept (403 rolls back).
-        return portal_page(request, db, LOGIN, {**context, "errors": {"_form": NOT_A_CONTACT}}, 403)
+    assert isinstance(person, Contact)  # a portal login only ever finds contacts
     raw, _row = start_session(
         db, person, client_ip(request), replaces=request.cookies.get(PORTAL_COOKIE)
     )

@@ -15,7 +15,7 @@ from carrierdesk.auth.service import end_contact_sessions, start_session
 from carrierdesk.config import portal_url
 from carrierdesk.contacts.schemas import ContactUpdate
 from carrierdesk.contacts.service import NewPassword, apply_update, check_notes, get_contact
-from carrierdesk.errors import Conflict, Forbidden, Invalid, NotAuthenticated
+from carrierdesk.errors import Conflict, Forbidden, Invalid, NotAuthenticated, TooManyAttempts
 from carrierdesk.models import AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
 from carrierdesk.notify.service import message_contact
@@ -56,7 +56,11 @@ def request_password_reset(session: Session, email: str, ip: str | None) -> None
     contact = session.scalar(select(Contact).where(Contact.email_key == email.strip().casefold()))
     if contact is None or not may_log_in(contact):
         return
-    raw = onetime.issue_link(session, "password_reset", contact_id=contact.id)
+    try:
+        raw = onetime.issue_link(session, "password_reset", contact_id=contact.id)
+    except TooManyAttempts:
+        return  # a link went out a moment ago: the same answer, and no second email
+
     link = portal_url(f"reset-password?token={raw}")
     actor = Principal("system", None, f"password reset for {contact.email}", via="portal", ip=ip)
     message_contact(

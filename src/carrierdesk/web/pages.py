@@ -90,6 +90,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/portal/"):
+            return render(
+                request,
+                "portal/error.html",
+                {
+                    "title": "Not found" if exc.status_code == 404 else "Error",
+                    "detail": str(exc.detail),
+                    "status": exc.status_code,
+                    "contact": None,
+                },
+                status_code=exc.status_code,
+            )
         if request.url.path.startswith("/api/"):  # e.g. a path the API mount cannot match
             return problem_response(
                 NotFound("No such API path.")
