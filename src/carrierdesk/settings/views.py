@@ -43,14 +43,6 @@ TEXTS = (
     "invoice_payment_text",
 )
 SWITCHES = ("audit_comment_required", "totp_required_for_admins")
-# What invoices print (issue 5); an empty prefix or text is a valid choice.
-INVOICE_FIELDS = (
-    "invoice_number_prefix",
-    "invoice_number_padding",
-    "invoice_tax_name",
-    "invoice_company_text",
-    "invoice_payment_text",
-)
 
 
 def _values(options: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +71,6 @@ def save_options(
     require_staff(principal, "admin")
     fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
     fields |= {k: text(form, k) for k in (*NUMBERS, *TEXTS)}
-    fields |= {k: text(form, k) for k in INVOICE_FIELDS if k in form}
     fields |= {k: checkbox(form, k) for k in SWITCHES}
     data, errors = parse(OptionsPatch, fields)
     if data is not None:
