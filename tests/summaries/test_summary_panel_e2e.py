@@ -110,6 +110,12 @@ def test_summary_panel(page: tuple[Page, str], demo_customer: int) -> None:
     with tab.expect_download() as exported:
         tab.locator(".tabulator-menu-item:has-text('Export CSV')").click()
     assert exported.value.suggested_filename == "summary_ACME-001_daily.csv"
+    cell(tab, 2, "attempts").click(button="right")
+    with tab.expect_download() as workbook:
+        tab.locator(".tabulator-menu-item:has-text('Export XLSX')").click()
+    assert workbook.value.suggested_filename == "summary_ACME-001_daily.xlsx"
+    with open(workbook.value.path(), "rb") as handle:
+        assert handle.read(2) == b"PK"  # an Office Open XML (zip) workbook
 
     # the column chooser hides a column
     tab.click("#summary-columns-button")
