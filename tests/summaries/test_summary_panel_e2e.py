@@ -75,6 +75,10 @@ def test_summary_panel(page: tuple[Page, str], demo_customer: int) -> None:
     expect(tab.locator(DATE_TITLE)).to_have_text("Call Time")
     expect(cell(tab, 0, "date")).to_have_text(now)
     expect(tab.locator("#summary-refreshed")).to_contain_text("refreshed at")
+    with tab.expect_response("**/api/v1/summary/refresh") as refreshed:
+        tab.click("#summary-refresh")
+    assert refreshed.value.status == 200  # the page's CSRF token went along
+    expect(tab.locator("#summary-grid[data-loaded='true'][data-timeframe='24h']")).to_be_visible()
     for timeframe in ("weekly", "monthly", "daily"):
         show(tab, timeframe)
         assert int(cell(tab, 0, "attempts").inner_text()) > 0
