@@ -72,31 +72,22 @@ def client_ip(request: Request) -> str | None:
 _bearer = HTTPBearer(auto_error=False, description="An API token or a session token")
 
 
-def _from_cookie(request: Request, db: Session, via: Via) -> Principal | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    found = resolve(db, raw, via) if raw else None
-    if found is None:
-        return None
-    principal, row = found
-    csrf_needed = request.method not in SAFE_METHODS and row is not None
-    if csrf_needed and request.headers.get(CSRF_HEADER) != getattr(row, "csrf_token", None):
-        raise Forbidden("Send the page's X-CSRF-Token header with this request.")
-    return principal
-
-
 def api_principal(
     request: Request,
     db: Session = Depends(get_db),
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Principal:
-    """The caller of an API endpoint: a bearer token, or the Control Panel's own cookie."""
-    found = resolve(db, credentials.credentials, "api") if credentials else None
-    principal = found[0] if found else None
-    if principal is None and credentials is None:
-        principal = _from_cookie(request, db, "web")
-    if principal is None:
+    """The caller of an API endpoint: a bearer token, or the Control Panel's own cookie (with
+    the page's X-CSRF-Token header for changes), as the Control Panel's grids call the API."""
+    if credentials is None:
+        principal = _cookie_principal(request, db, {}, SESSION_COOKIE, "web")
+        if principal is not None and principal.kind == "user":
+            return principal
         raise NotAuthenticated("Log in, or send a valid bearer token.")
-    return principal.with_request(
+    found = resolve(db, credentials.credentials, "api")
+    if found is None:
+        raise NotAuthenticated("Log in, or send a valid bearer token.")
+    return found[0].with_request(
         ip=client_ip(request), comment=request.headers.get("X-Audit-Comment") or None
     )
 
