@@ -16,6 +16,7 @@ from carrierdesk.auth.principals import CLI, SYSTEM
 from carrierdesk.customers.schemas import CustomerCreate
 from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
+from carrierdesk.errors import Conflict
 from carrierdesk.invoices.auto import auto_generate_all
 from carrierdesk.invoices.schemas import GenerateIn
 from carrierdesk.invoices.service import generate
@@ -135,6 +136,27 @@ def test_two_workers_auto_generate_each_invoice_exactly_once(db_url: str) -> Non
         assert numbers(db_url) == list(range(1, len(periods) + 1))
     # rounds: 6 monthly; then 6 daily customers × 3 charged days; then 6 monthly
     assert len(periods) == 6 + 18 + 6
+
+
+@postgres
+def test_overlapping_periods_generated_at_once_one_wins(db_url: str) -> None:
+    """A day and the month holding it, generated at the same moment: the overlap check runs
+    under the counter's lock, so the second sees the first and is refused."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("races need PostgreSQL")
+    for customer in arrange(db_url, 5):
+
+        def month(c: int = customer) -> list[str]:
+            with transaction(db_url) as session:
+                data = GenerateIn(timeframe="monthly", period_starts=[OCTOBER.date()])
+                return [i.number for i in generate(session, CLI, c, data)]
+
+        results = race([month, lambda c=customer: generate_days(db_url, c, OCTOBER.date())])
+        refused = [r for r in results if isinstance(r, Conflict)]
+        assert len(refused) == 1 and "overlaps invoice" in refused[0].detail, results
+    with transaction(db_url) as session:
+        assert len(session.scalars(select(Invoice)).all()) == 5
+    assert numbers(db_url) == list(range(1, 6))
 
 
 def test_the_database_refuses_a_second_open_invoice_for_one_period(db_url: str) -> None:
