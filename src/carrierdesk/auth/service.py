@@ -105,15 +105,10 @@ def logout(session: Session, principal: Principal) -> None:
         record(session, principal, "logout", message=f"{principal.name} logged out")
 
 
-def end_contact_sessions(session: Session, contact_id: int, keep: int | None = None) -> int:
-    stmt = delete(AuthSession).where(AuthSession.contact_id == contact_id)
-    if keep is not None:
-        stmt = stmt.where(AuthSession.id != keep)
-    return int(getattr(session.execute(stmt), "rowcount", 0) or 0)
-
-
-def end_user_sessions(session: Session, user_id: int, keep: int | None = None) -> int:
-    stmt = delete(AuthSession).where(AuthSession.user_id == user_id)
+def end_sessions(session: Session, who: User | Contact, keep: int | None = None) -> int:
+    """End every session of a person (but `keep`, the one making the change); returns how many."""
+    column = AuthSession.user_id if isinstance(who, User) else AuthSession.contact_id
+    stmt = delete(AuthSession).where(column == who.id)
     if keep is not None:
         stmt = stmt.where(AuthSession.id != keep)
     return int(getattr(session.execute(stmt), "rowcount", 0) or 0)

@@ -9,7 +9,7 @@ from carrierdesk.audit.service import record
 from carrierdesk.auth.passwords import check_policy, hash_password, verify_password
 from carrierdesk.auth.permissions import ROLES, require_staff
 from carrierdesk.auth.principals import Principal
-from carrierdesk.auth.service import end_user_sessions
+from carrierdesk.auth.service import end_sessions
 from carrierdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from carrierdesk.models import User
 
@@ -45,7 +45,7 @@ def update_user(
     if enabled is not None:
         user.enabled = enabled
         if not enabled:
-            end_user_sessions(session, user.id)
+            end_sessions(session, user)
     record(
         session,
         principal,
@@ -72,7 +72,7 @@ def change_own_password(session: Session, principal: Principal, current: str, ne
         raise Invalid.field("new_password", "must differ from the current password")
     check_policy(new, user.email, field="new_password")
     user.password_hash = hash_password(new)
-    ended = end_user_sessions(session, user.id, keep=principal.session_id)
+    ended = end_sessions(session, user, keep=principal.session_id)
     record(
         session,
         principal,

@@ -19,7 +19,7 @@ from carrierdesk.auth.passwords import (
 )
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
-from carrierdesk.auth.service import end_contact_sessions
+from carrierdesk.auth.service import end_sessions
 from carrierdesk.contacts.schemas import (
     CONTACT_TYPES,
     SORTS,
@@ -332,7 +332,7 @@ def apply_update(
         after=snapshot(contact, AUDITED),
     )
     if changes.get("enabled") is False:
-        end_contact_sessions(session, contact.id)
+        end_sessions(session, contact)
     return contact
 
 
@@ -340,7 +340,7 @@ def delete_contact(session: Session, principal: Principal, contact_id: int) -> N
     contact = get_contact(session, principal, contact_id)
     require_customer(principal, contact.customer_id, "write")
     before = snapshot(contact, AUDITED)
-    end_contact_sessions(session, contact.id)
+    end_sessions(session, contact)
     session.delete(contact)
     session.flush()
     record(
@@ -367,7 +367,7 @@ def change_password(
     generated = generate_password() if password.kind == "auto" else None
     contact.password_hash = _hash_of(password, generated)
     contact.password_changed_at = utcnow()
-    ended = end_contact_sessions(session, contact.id)
+    ended = end_sessions(session, contact)
     record(
         session,
         principal,

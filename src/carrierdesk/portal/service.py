@@ -11,7 +11,7 @@ from carrierdesk.auth.login import may_log_in
 from carrierdesk.auth.passwords import check_policy, hash_password, verify_password
 from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
-from carrierdesk.auth.service import end_contact_sessions, start_session
+from carrierdesk.auth.service import end_sessions, start_session
 from carrierdesk.config import portal_url
 from carrierdesk.contacts.schemas import ContactUpdate
 from carrierdesk.contacts.service import NewPassword, apply_update, check_notes, get_contact
@@ -87,7 +87,7 @@ def _set_password(
     check_notes(contact.public_notes, contact.private_notes, NewPassword("plain", password))
     contact.password_hash = hash_password(password)
     contact.password_changed_at = utcnow()
-    ended = end_contact_sessions(session, contact.id, keep=keep)
+    ended = end_sessions(session, contact, keep=keep)
     record(
         session,
         principal,
