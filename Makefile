@@ -10,7 +10,7 @@ VENDOR := src/carrierdesk/web/static/vendor
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean chromium
+.PHONY: install run test lint bench clean test-tools
 
 install: $(VENV)/.synced $(VENDOR)/.copied
 
@@ -35,15 +35,15 @@ run: install
 	$(BIN)/carrierdesk demo --if-empty
 	$(BIN)/carrierdesk serve --host 127.0.0.1 --port 8000
 
-chromium:
-	@sh scripts/ensure-chromium.sh
+test-tools:
+	@sh scripts/ensure-test-tools.sh
 
 lint: install
 	$(BIN)/ruff format --check src tests bench migrations
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/mypy
 
-test: install chromium lint
+test: install test-tools lint
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
