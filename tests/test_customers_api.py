@@ -145,3 +145,22 @@ def test_options_refuse_out_of_range_numbers_and_keep_the_old_value(admin: Api) 
     assert response.status_code == 422
     assert "number_range_start" in problem_fields(response)
     assert admin.get("/settings/options").json() == before
+
+
+def test_delete_refused_while_the_customer_has_cdrs(operator: Api) -> None:
+    customer = create(operator)
+    cdr = {
+        "call_id": "c-1",
+        "customer_id": customer["id"],
+        "start_time": "2026-11-01T10:00:00Z",
+        "end_time": "2026-11-01T10:00:30Z",
+        "duration": 0,
+        "callee": "442071234567",
+        "sip_code": 486,
+        "charge": "0",
+    }
+    assert operator.post("/cdrs", [cdr]).json()["accepted"] == 1
+    response = operator.delete(f"/customers/{customer['id']}")
+    assert response.status_code == 409
+    assert "call records" in response.json()["detail"]
+    assert operator.get(f"/customers/{customer['id']}").status_code == 200

@@ -13,6 +13,7 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import (
+    Cdr,
     ConferenceRoom,
     Contact,
     Customer,
@@ -166,7 +167,7 @@ def _update(
 def delete_customer(session: Session, principal: Principal, customer_id: int) -> None:
     customer = get_customer(session, principal, customer_id)
     require_staff(principal, "write")
-    blockers = [f"{n} {label}" for label, n in _dependents(session, customer_id) if n]
+    blockers = _dependents(session, customer_id)
     if blockers:
         raise Conflict(
             f"Customer {customer.name} still has {' and '.join(blockers)}; "
@@ -187,26 +188,32 @@ def delete_customer(session: Session, principal: Principal, customer_id: int) ->
     )
 
 
-def _dependents(session: Session, customer_id: int) -> list[tuple[str, int]]:
-    """What keeps a customer from being deleted; later features add their records here."""
-    contacts = (
-        session.scalar(select(func.count(Contact.id)).where(Contact.customer_id == customer_id))
-        or 0
-    )
-    numbering = [
-        (label, session.scalar(select(func.count(m.id)).where(m.customer_id == customer_id)) or 0)
-        for label, m in (
-            ("number blocks", NumberBlock),
-            ("SIP users", SipUser),
-            ("IP authentication entries", IpAuth),
-            ("conference rooms", ConferenceRoom),
+# What keeps a customer from being deleted, counted per kind of record.
+DEPENDENTS = (
+    ("contacts", Contact),
+    ("number blocks", NumberBlock),
+    ("SIP users", SipUser),
+    ("IP authentication entries", IpAuth),
+    ("conference rooms", ConferenceRoom),
+    ("invoices", Invoice),
+)
+
+
+def _dependents(session: Session, customer_id: int) -> list[str]:
+    found = []
+    for label, model in DEPENDENTS:
+        count = session.scalar(
+            select(func.count()).select_from(model).where(model.customer_id == customer_id)
         )
-    ]
-    invoices = (
-        session.scalar(select(func.count(Invoice.id)).where(Invoice.customer_id == customer_id))
-        or 0
+        if count:
+            found.append(f"{count} {label}")
+    # CDRs may be millions: whether there is one is enough (the index starts with customer_id).
+    has_cdrs = session.scalar(
+        select(Cdr.customer_id).where(Cdr.customer_id == customer_id).limit(1)
     )
-    return [("contacts", contacts), *numbering, ("invoices", invoices)]
+    if has_cdrs is not None:
+        found.append("call records (CDRs)")
+    return found
 
 
 def _check_reference_free(session: Session, reference: str | None, customer_id: int | None) -> None:
