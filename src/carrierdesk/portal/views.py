@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError, Invalid
-from carrierdesk.portal import login_views, profile_views, verification_views
+from carrierdesk.portal import (
+    cdr_report_views,
+    invoice_views,
+    login_views,
+    profile_views,
+    verification_views,
+)
 from carrierdesk.portal.web import HOME, PortalRoute, portal_page
 from carrierdesk.sipauth.conferences import list_rooms
 from carrierdesk.sipauth.sip_users import list_sip_users
@@ -121,5 +127,7 @@ for module_router in (
     login_views.router,
     profile_views.router,
     verification_views.router,
+    invoice_views.router,
+    cdr_report_views.router,
 ):
     router.include_router(module_router)

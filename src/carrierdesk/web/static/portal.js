@@ -25,8 +25,26 @@
     return whole + "." + fraction.replace(/0+$/, "").padEnd(2, "0");
   }
 
+  // The CDR report of a Daily or Monthly row: the period's first day names it.
+  function reportLink(row, timeframe) {
+    const start = String(row.getData().period_start).slice(0, 10);
+    const link = document.createElement("a");
+    link.href = `/portal/cdrs.csv?timeframe=${encodeURIComponent(timeframe)}&period_start=${encodeURIComponent(start)}`;
+    link.className = "cdr-report-download";
+    link.title = "Download the CDR report (CSV)";
+    link.setAttribute("aria-label", `Download the CDR report of ${period(start, timeframe)}`);
+    link.setAttribute("download", "");
+    const icon = document.createElement("i");
+    icon.className = "bi bi-download";
+    link.appendChild(icon);
+    return link;
+  }
+
   function columns(timeframe, currency) {
     const number = { hozAlign: "right", headerHozAlign: "right" };
+    const reports = timeframe === "daily" || timeframe === "monthly"
+      ? [{ title: "CDRs", hozAlign: "center", formatter: (c) => reportLink(c.getRow(), timeframe) }]
+      : [];
     return [
       { title: LABELS[timeframe] || "Period", field: "period_start", formatter: (c) => period(c.getValue(), timeframe) },
       { title: "Attempts", field: "attempts", ...number },
@@ -38,6 +56,7 @@
       { title: "Duration", field: "duration", formatter: (c) => clock(c.getValue()), ...number },
       { title: "Billed Duration", field: "billed_duration", formatter: (c) => clock(c.getValue()), ...number },
       { title: `Charge (${currency})`, field: "charge", formatter: (c) => money(c.getValue()), ...number },
+      ...reports,
     ];
   }
 

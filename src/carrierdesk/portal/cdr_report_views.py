@@ -1,0 +1,79 @@
+"""The Customer Portal's CDR report download: the API's cdrs.csv (the same service functions,
+the same file name) for the contact's own customer, one Summary period at a time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
+
+from carrierdesk.auth.principals import Principal
+from carrierdesk.cdrs import reports
+from carrierdesk.cdrs.fields import REPORT_COLUMNS
+from carrierdesk.db import get_engine
+from carrierdesk.errors import Invalid
+from carrierdesk.models.base import utcnow
+from carrierdesk.portal.web import PortalRoute, portal_page
+from carrierdesk.web.http import get_db, portal_principal
+
+router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
+# What the carrier pays for a call is not the customer's to see (as on the portal's Summary).
+CUSTOMER_COLUMNS = ",".join(c for c in REPORT_COLUMNS if c != "cost")
+MONTHS_OFFERED = 24
+
+
+@router.get("/cdr-reports", response_class=HTMLResponse)
+def cdr_reports(
+    request: Request,
+    principal: Principal = Depends(portal_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    """A day or a month to download (the dashboard's Summary offers its rows' too)."""
+    today = utcnow().date()
+    context = {"section": "cdr-reports", "today": today, "months": _recent_months(today)}
+    return portal_page(request, db, "portal/cdr_reports.html", context)
+
+
+def _recent_months(today: date) -> list[date]:
+    """The first days of this month and the months before it, newest first."""
+    index = today.year * 12 + today.month - 1
+    return [date((index - n) // 12, (index - n) % 12 + 1, 1) for n in range(MONTHS_OFFERED)]
+
+
+@router.get("/cdrs.csv")
+def cdr_report(
+    request: Request,
+    timeframe: str = "",
+    period_start: str = "",
+    principal: Principal = Depends(portal_principal),
+    db: Session = Depends(get_db),
+) -> StreamingResponse:
+    """The CDRs of one 24h/daily/weekly/monthly period as CSV, streamed."""
+    assert principal.customer_id is not None
+    plan = reports.plan_report(
+        db,
+        principal,
+        principal.customer_id,
+        timeframe=timeframe or None,
+        period_start=_moment(period_start),
+        columns=CUSTOMER_COLUMNS,
+    )
+    engine = get_engine(request.app.state.database_url)
+    return StreamingResponse(
+        reports.stream_report(engine, plan),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={plan.filename}"},
+    )
+
+
+def _moment(value: str) -> datetime | None:
+    """A date or an ISO 8601 time (UTC unless it says otherwise); the service checks that it
+    starts a period of the timeframe."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid.field("period_start", "is not a date or time (ISO 8601)") from None
