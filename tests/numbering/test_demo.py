@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,10 @@ def per_customer(session: Session, model: type[NumberBlock | SipUser | Conferenc
     return session.scalar(stmt) or 0
 
 
-def test_demo_customers_hold_blocks_sip_users_and_rooms(db: Session) -> None:
+def test_demo_customers_hold_blocks_sip_users_and_rooms(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("carrierdesk.cdrs.demo.DEMO_ROWS", 5_000)  # the CDR demo has its own test
     load_demo(db)
     customers = db.scalar(select(func.count(Customer.id)))
     assert customers

@@ -268,11 +268,14 @@
     }));
   }
   async function load() {
+    const wanted = timeframe;
     gridEl.dataset.loaded = "false";
     errorEl.classList.add("d-none");
     try {
       const body = await window.carrierdesk.api(
-        "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(timeframe)}`);
+        "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(wanted)}`);
+      // Another tab was chosen while this answer travelled: it is not the one to show.
+      if (wanted !== timeframe) return;
       const title = table.getColumn("date").getElement().querySelector(".tabulator-col-title");
       if (title) title.textContent = timeframe === "24h" ? "Call Time" : "Date";
       await table.replaceData(rowsOf(body.items));
