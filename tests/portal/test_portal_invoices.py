@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_helpers import Portal
+from playwright.sync_api import Page, expect
+from portal_helpers import PASSWORD, Portal
+from portal_helpers import cdr as portal_cdr
 
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
 from cdrs.cdr_helpers import T0, cdr
@@ -177,3 +179,36 @@ def test_anonymous_is_sent_to_the_login(portal: Portal, invoices: Invoices) -> N
         answer = portal.get(path, follow_redirects=False)
         assert answer.status_code == 303, path
         assert answer.headers["location"].startswith("/portal/login?next="), path
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("browser")
+def test_summary_rows_download_their_cdr_report(
+    live_app: str, page: Page, operator: Api, acme: int, ann: dict[str, Any]
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    call = portal_cdr("acme-browser", acme, "0.125000")
+    assert operator.post("/cdrs", [call]).json()["accepted"] == 1
+    assert operator.post("/summary/refresh").status_code == 200
+    day, month = call["start_time"][:10], call["start_time"][:7]
+
+    page.goto(f"{live_app}/portal/login")
+    page.fill("#email", ann["email"])
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Log in')")
+    grid = page.locator("#summary-grid")
+    expect(grid).to_have_attribute("data-loaded", "daily")
+    for timeframe, label, name in (("daily", "Daily", day), ("monthly", "Monthly", month)):
+        page.click(f"button.summary-timeframe:has-text('{label}')")
+        expect(grid).to_have_attribute("data-loaded", timeframe)
+        with page.expect_download() as started:
+            grid.locator("a.cdr-report-download").first.click()
+        download = started.value
+        assert download.suggested_filename == f"cdr_{acme}_{name}.csv"
+        text = Path(download.path()).read_text()
+        assert text.startswith("call_id,") and "acme-browser" in text and ",cost," not in text
+    page.click("button.summary-timeframe:has-text('24 Hours')")
+    expect(grid).to_have_attribute("data-loaded", "24h")
+    expect(grid.locator("a.cdr-report-download")).to_have_count(0)
+    assert errors == []
