@@ -56,6 +56,13 @@ def expected(rule: str, principal: str, success: int) -> int:
             **dict.fromkeys(STAFF, to_login),
             **dict.fromkeys(CONTACTS, success),
         },
+        # a record of customer A: another customer's contact gets 404
+        "contact_of_a": {
+            "anonymous": to_login,
+            **dict.fromkeys(STAFF, to_login),
+            **dict.fromkeys(CONTACTS, success),
+            "contact_b": 404,
+        },
         "contact_self": {
             "anonymous": to_login,
             **dict.fromkeys(STAFF, to_login),
@@ -154,6 +161,11 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         ("POST", "/portal/verification/email", "contact", ALLOWED),
         ("POST", "/portal/verification/mobile", "contact", ALLOWED),
         ("POST", "/portal/verification/mobile/confirm", "contact", ALLOWED),
+        ("GET", "/portal/invoices", "contact", 200),
+        ("GET", f"/portal/invoices/{inv}", "contact_of_a", 200),
+        ("GET", f"/portal/invoices/{inv}/pdf", "contact_of_a", 200),
+        ("GET", "/portal/cdr-reports", "contact", 200),
+        ("GET", "/portal/cdrs.csv", "contact", 422),  # no period asked for
     ]
 
 
@@ -214,6 +226,7 @@ def test_the_matrix_covers_every_page(world: tuple[Any, World]) -> None:
         for prefix, name in (
             ("/customers/", "customer_id"),
             ("/contacts/", "contact_id"),
+            ("/portal/invoices/", "invoice_id"),
             ("/invoices/", "invoice_id"),
             ("/delay-log/", "change_id"),
             ("/settings/tokens/", "token_id"),

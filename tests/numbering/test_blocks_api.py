@@ -45,7 +45,7 @@ def test_assigning_without_settings_names_settings_options(
 def test_a_range_start_beyond_the_largest_number_is_refused(
     operator: Any, acme: int, db_url: str, set_blocks: SetBlocks
 ) -> None:
-    set_blocks(10**18, 100)
+    set_blocks(999_999_999_999_999_950, 100)  # the block would end past the largest number
     response = operator.post(f"/customers/{acme}/number-blocks")
     assert response.status_code == 409
     assert response.json()["settings_url"] == "/settings/options"

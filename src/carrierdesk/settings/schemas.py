@@ -14,7 +14,7 @@ InvoiceText = Annotated[str, Field(max_length=1000)]
 class Options(BaseModel):
     """Settings › Options: account-wide, stored in the options table, defaults when unset."""
 
-    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999)
+    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999_999)
     block_size: int | None = Field(default=None, ge=1, le=1_000_000)
     invoice_line_grouping: Literal["day", "destination"] = "day"
     summary_refresh_seconds: int = Field(default=60, ge=5, le=3600)
@@ -32,7 +32,7 @@ class Options(BaseModel):
 class OptionsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999)
+    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999_999)
     block_size: int | None = Field(default=None, ge=1, le=1_000_000)
     invoice_line_grouping: Literal["day", "destination"] | None = None
     summary_refresh_seconds: int | None = Field(default=None, ge=5, le=3600)
