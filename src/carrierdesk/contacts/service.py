@@ -363,23 +363,14 @@ def change_password(
     contact = get_contact(session, principal, contact_id)
     require_customer(principal, contact.customer_id, "write")
     password = _new_password(data.auto_generate, data.password, contact.email)
-    check_notes(contact.public_notes, contact.private_notes, password)
     generated = generate_password() if password.kind == "auto" else None
-    contact.password_hash = _hash_of(password, generated)
-    contact.password_changed_at = utcnow()
-    ended = end_sessions(session, contact)
-    record(
+    how = "generated and emailed" if generated else "typed by staff"
+    set_password(
         session,
         principal,
-        "password_change",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"Password of {contact.email} changed "
-        f"({'generated and emailed' if generated else 'typed by staff'}); "
-        f"{ended} session(s) ended",
-        changes={"password": ["••••••", "••••••"]},
+        contact,
+        NewPassword("plain", generated) if generated else password,
+        how=how,
     )
     if generated:
         message_contact(
@@ -390,6 +381,34 @@ def change_password(
             extra={"password": generated},
             secrets=[generated],
         )
+
+
+def set_password(
+    session: Session,
+    principal: Principal,
+    contact: Contact,
+    password: NewPassword,
+    *,
+    how: str,
+    keep: int | None = None,
+) -> None:
+    """The one way a contact's password changes: never one that is in its notes, and every
+    session of the contact but `keep` (the one making the change) ends."""
+    check_notes(contact.public_notes, contact.private_notes, password)
+    contact.password_hash = _hash_of(password, None)
+    contact.password_changed_at = utcnow()
+    ended = end_sessions(session, contact, keep=keep)
+    record(
+        session,
+        principal,
+        "password_change",
+        table="contacts",
+        record_id=contact.id,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+        message=f"Password of {contact.email} changed ({how}); {ended} session(s) ended",
+        changes={"password": ["••••••", "••••••"]},
+    )
 
 
 def _check_email_free(session: Session, email: str, contact_id: int | None) -> None:

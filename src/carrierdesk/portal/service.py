@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record
 from carrierdesk.auth import onetime
 from carrierdesk.auth.login import may_log_in
-from carrierdesk.auth.passwords import check_policy, hash_password, verify_password
+from carrierdesk.auth.passwords import check_policy, verify_password
 from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
-from carrierdesk.auth.service import end_sessions, start_session
+from carrierdesk.auth.service import start_session
 from carrierdesk.config import portal_url
 from carrierdesk.contacts.schemas import ContactUpdate
-from carrierdesk.contacts.service import NewPassword, apply_update, check_notes, get_contact
+from carrierdesk.contacts.service import NewPassword, apply_update, get_contact, set_password
 from carrierdesk.errors import Conflict, Forbidden, Invalid, NotAuthenticated, TooManyAttempts
 from carrierdesk.models import AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
@@ -84,20 +84,8 @@ def _set_password(
     session: Session, principal: Principal, contact: Contact, password: str, keep: int | None
 ) -> None:
     check_policy(password, contact.email, field="new_password")
-    check_notes(contact.public_notes, contact.private_notes, NewPassword("plain", password))
-    contact.password_hash = hash_password(password)
-    contact.password_changed_at = utcnow()
-    ended = end_sessions(session, contact, keep=keep)
-    record(
-        session,
-        principal,
-        "password_change",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"{contact.email} changed their password; {ended} other session(s) ended",
-        changes={"password": ["••••••", "••••••"]},
+    set_password(
+        session, principal, contact, NewPassword("plain", password), how="by the contact", keep=keep
     )
     message_contact(
         session,
