@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
 from carrierdesk.db import transaction
 from carrierdesk.models.base import utcnow
 from carrierdesk.summaries.refresh import refresh_job
 from cdrs.cdr_helpers import T0, cdr, make_customer
-from conftest import Api
+from support import Api, postgres_only
 
 
 def partitions(db_url: str) -> set[str]:
@@ -26,9 +25,8 @@ def partitions(db_url: str) -> set[str]:
         return set(rows)
 
 
+@postgres_only
 def test_partitions_on_demand(operator: Api, db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("partitions are a PostgreSQL feature")
     cid = make_customer(operator)
     late_in_month = T0.replace(day=31, hour=23, minute=59)
     rows = [cdr("p-1", cid, start=late_in_month), cdr("p-2", cid, start=T0 - timedelta(days=60))]

@@ -21,10 +21,9 @@ from carrierdesk.invoices.auto import auto_generate_all
 from carrierdesk.invoices.schemas import GenerateIn
 from carrierdesk.invoices.service import generate
 from carrierdesk.models import CdrHourly, Invoice, SummaryState
-from support import PG_URL
+from support import postgres_only
 
 OCTOBER = datetime(2026, 10, 1, tzinfo=UTC)
-postgres = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (row locks)")
 
 
 def arrange(url: str, customers: int, schedule: str = "monthly", days: int = 10) -> list[int]:
@@ -89,10 +88,8 @@ def generate_days(url: str, customer_id: int, *days: date) -> list[str]:
         return [i.number for i in generate(session, CLI, customer_id, data)]
 
 
-@postgres
+@postgres_only
 def test_simultaneous_generations_never_share_a_number_and_leave_no_gap(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("races need PostgreSQL")
     first, second = arrange(db_url, 2)
     day = OCTOBER.date()
     jobs: list[Callable[[], object]] = []
@@ -115,10 +112,8 @@ def test_simultaneous_generations_never_share_a_number_and_leave_no_gap(db_url: 
     assert numbers(db_url) == list(range(1, 7))
 
 
-@postgres
+@postgres_only
 def test_two_workers_auto_generate_each_invoice_exactly_once(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("races need PostgreSQL")
     for round_ in range(3):
         arrange(db_url, 6, schedule="daily" if round_ == 1 else "monthly", days=4)
 
@@ -138,12 +133,10 @@ def test_two_workers_auto_generate_each_invoice_exactly_once(db_url: str) -> Non
     assert len(periods) == 6 + 18 + 6
 
 
-@postgres
+@postgres_only
 def test_overlapping_periods_generated_at_once_one_wins(db_url: str) -> None:
     """A day and the month holding it, generated at the same moment: the overlap check runs
     under the counter's lock, so the second sees the first and is refused."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("races need PostgreSQL")
     for customer in arrange(db_url, 5):
 
         def month(c: int = customer) -> list[str]:
