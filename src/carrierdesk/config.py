@@ -13,7 +13,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARRIERDESK_", env_file=".env", extra="ignore")
 
     database_url: str = Field(default="sqlite:///var/carrierdesk.db")
-    secret_key: str = "dev-insecure-change-me"
+    secret_key: str = "dev-insecure-change-me"  # API.md names it; nothing is signed yet
     smtp_url: str | None = None
     mail_from: str = "carrierdesk <noreply@carrierdesk.local>"
     sip_realm: str = "carrierdesk.local"
