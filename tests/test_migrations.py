@@ -3,6 +3,7 @@ by the migrations, so this is what keeps the models honest)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -14,6 +15,7 @@ from carrierdesk.models import Base
 # On SQLite the CDR table is laid out for speed on purpose (docs/decisions.md, "CDR storage"):
 # times as numbers, call_id unique on the table itself instead of a cdr_keys table.
 SQLITE_CDR_LAYOUT = {"cdrs", "cdr_keys"}
+MONTHLY_PARTITION = re.compile(r"cdrs_\d{4}_\d{2}")
 
 
 def differences(url: str) -> list[Any]:
@@ -31,7 +33,8 @@ def table_of(difference: Any) -> str:
 
 
 def test_migrated_schema_matches_the_models(db_url: str) -> None:
-    found = differences(db_url)
+    # Monthly CDR partitions are created at run time by earlier tests: not part of the schema.
+    found = [d for d in differences(db_url) if not MONTHLY_PARTITION.fullmatch(table_of(d))]
     if db_url.startswith("sqlite"):
         found = [d for d in found if table_of(d) not in SQLITE_CDR_LAYOUT]
     assert found == []
