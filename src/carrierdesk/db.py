@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carrierdesk.config import get_settings
@@ -76,3 +76,16 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) ->
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         session.execute(sqlite_insert(model).values(**values).on_conflict_do_nothing())
+
+
+def count_of(session: Session, stmt: Select[Any]) -> int:
+    """How many rows a query would return (for the `total` of a paged list)."""
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def page_of(
+    session: Session, stmt: Select[Any], *order_by: Any, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of a list, in a stable order, and the total number of rows."""
+    rows = session.scalars(stmt.order_by(*order_by).limit(limit).offset(offset))
+    return list(rows), count_of(session, stmt)

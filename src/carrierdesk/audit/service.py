@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.db import page_of
 from carrierdesk.errors import Invalid
 from carrierdesk.models import AuditEntry, OptionRow
 
@@ -134,6 +135,4 @@ def list_entries(
         stmt = stmt.where(AuditEntry.at >= since)
     if until:
         stmt = stmt.where(AuditEntry.at < until)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return page_of(session, stmt, AuditEntry.id.desc(), limit=limit, offset=offset)

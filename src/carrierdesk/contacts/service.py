@@ -29,6 +29,7 @@ from carrierdesk.contacts.schemas import (
     PasswordChange,
 )
 from carrierdesk.customers.service import get_customer
+from carrierdesk.db import count_of
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.models.base import utcnow
@@ -122,7 +123,7 @@ def list_contacts(
     ):
         if wanted is not None:
             stmt = stmt.where(column == wanted)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     key = {
         "name": func.lower(Contact.name),
         "email": Contact.email_key,

@@ -11,6 +11,7 @@ from carrierdesk.audit.service import record, snapshot
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
+from carrierdesk.db import count_of
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.models import (
     Cdr,
@@ -58,7 +59,7 @@ def list_customers(
         )
     if status:
         stmt = stmt.where(Customer.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     contacts = (
         select(func.count(Contact.id))
         .where(Contact.customer_id == Customer.id)

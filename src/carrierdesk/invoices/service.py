@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from carrierdesk.audit.service import record, snapshot
 from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
+from carrierdesk.db import count_of
 from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts, LineSums, compute
@@ -78,7 +79,7 @@ def list_invoices(
         stmt = stmt.where(Invoice.invoice_date >= issued_from)
     if issued_to:
         stmt = stmt.where(Invoice.invoice_date <= issued_to)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     named = (
         stmt.join(Customer, Customer.id == Invoice.customer_id)
         .add_columns(Customer.name)

@@ -11,6 +11,7 @@ from carrierdesk.audit.service import record
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.config import get_settings, portal_url
+from carrierdesk.db import page_of
 from carrierdesk.models import Contact, OutboxMessage
 from carrierdesk.models.base import utcnow
 from carrierdesk.notify.templates import render
@@ -121,6 +122,4 @@ def list_messages(
         stmt = stmt.where(func.lower(OutboxMessage.to).contains(to.lower()))
     if customer_id is not None:
         stmt = stmt.where(OutboxMessage.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return page_of(session, stmt, OutboxMessage.id.desc(), limit=limit, offset=offset)

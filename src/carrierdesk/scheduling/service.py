@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
-from carrierdesk.db import is_postgres
+from carrierdesk.db import is_postgres, page_of
 from carrierdesk.errors import AppError, Conflict, Invalid, NotFound
 from carrierdesk.models import ScheduledChange
 from carrierdesk.models.base import utcnow
@@ -150,13 +150,14 @@ def list_changes(
         stmt = stmt.where(ScheduledChange.status == status)
     if customer_id is not None:
         stmt = stmt.where(ScheduledChange.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(ScheduledChange.apply_at.desc(), ScheduledChange.id.desc())
-        .limit(limit)
-        .offset(offset)
+    return page_of(
+        session,
+        stmt,
+        ScheduledChange.apply_at.desc(),
+        ScheduledChange.id.desc(),
+        limit=limit,
+        offset=offset,
     )
-    return list(rows), total
 
 
 def cancel(session: Session, principal: Principal, change_id: int) -> ScheduledChange:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record, snapshot
 from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
+from carrierdesk.db import page_of
 from carrierdesk.errors import Invalid, NotFound
 from carrierdesk.models import ConferenceRoom, Extension
 from carrierdesk.numbering.extensions import claim_extension, rename_extension
@@ -24,9 +25,7 @@ def list_rooms(
     stmt: Select[ConferenceRoom] = select(ConferenceRoom).where(
         ConferenceRoom.customer_id == customer_id
     )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(ConferenceRoom.name).limit(limit).offset(offset))
-    return list(rows), total
+    return page_of(session, stmt, ConferenceRoom.name, limit=limit, offset=offset)
 
 
 def get_room(

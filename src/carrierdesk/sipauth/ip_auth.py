@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record, snapshot
 from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
+from carrierdesk.db import page_of
 from carrierdesk.errors import Invalid, NotFound
 from carrierdesk.models import Customer, IpAuth
 from carrierdesk.sipauth.schemas import IpAuthCreate, IpAuthUpdate
@@ -34,9 +35,7 @@ def list_ip_auth(
 ) -> tuple[list[IpAuth], int]:
     get_customer(session, principal, customer_id)
     stmt: Select[IpAuth] = select(IpAuth).where(IpAuth.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(IpAuth.range_first, IpAuth.id).limit(limit).offset(offset))
-    return list(rows), total
+    return page_of(session, stmt, IpAuth.range_first, IpAuth.id, limit=limit, offset=offset)
 
 
 def get_ip_auth(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record, snapshot
@@ -18,6 +18,7 @@ from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.config import get_settings
 from carrierdesk.customers.service import get_customer
+from carrierdesk.db import page_of
 from carrierdesk.errors import FieldError, Invalid, NotFound
 from carrierdesk.models import Extension, SipUser
 from carrierdesk.numbering.extensions import claim_extension
@@ -39,9 +40,7 @@ def list_sip_users(
 ) -> tuple[list[SipUser], int]:
     get_customer(session, principal, customer_id)
     stmt: Select[SipUser] = select(SipUser).where(SipUser.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(SipUser.username).limit(limit).offset(offset))
-    return list(rows), total
+    return page_of(session, stmt, SipUser.username, limit=limit, offset=offset)
 
 
 def get_sip_user(
