@@ -3,19 +3,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.notify import service
-from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db
-from carrierdesk.web.problems import READ
+from carrierdesk.web.http import (
+    IdFilter,
+    Page,
+    RecordId,
+    TransactionRoute,
+    api_principal,
+    get_db,
+)
+from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["outbox"], route_class=TransactionRoute)
 
 
 class OutboxOut(BaseModel):
+    """A message of the outbox. Secrets in it (a generated password, a one-time link or code)
+    are masked as ••••••••; `revealable` says an admin may still reveal them (until the message
+    is delivered), with POST /outbox/{id}/reveal."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -30,6 +41,7 @@ class OutboxOut(BaseModel):
     contact_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    revealable: bool
 
 
 class OutboxList(BaseModel):
@@ -56,3 +68,18 @@ def outbox(
         offset=page.offset,
     )
     return OutboxList(items=[OutboxOut.model_validate(r) for r in rows], total=total)
+
+
+@router.post("/outbox/{message_id}/reveal", response_model=OutboxOut, responses=WRITE)
+def reveal(
+    message_id: RecordId,
+    response: Response,
+    principal: Principal = Depends(api_principal),
+    db: Session = Depends(get_db),
+) -> OutboxOut:
+    """Admins only: the message with its secrets, to pass a reset or verification link on when
+    no SMTP server is configured. Recorded in the audit log (without the secret); 409 once the
+    message is delivered (its secrets are no longer kept) or when it holds none."""
+    revealed = OutboxOut.model_validate(service.reveal(db, principal, message_id))
+    response.headers["Cache-Control"] = "no-store"
+    return revealed

@@ -18,7 +18,7 @@ from carrierdesk.config import get_settings
 from carrierdesk.db import is_postgres
 from carrierdesk.models import OutboxMessage
 from carrierdesk.models.base import utcnow
-from carrierdesk.notify.service import mask_secrets
+from carrierdesk.notify.service import forget_secrets
 
 MAX_ATTEMPTS = 8
 BATCH = 50
@@ -64,8 +64,8 @@ def _send_one(session: Session, smtp: smtplib.SMTP, message: OutboxMessage) -> i
         return 0
     message.status, message.sent_at, message.last_error = "sent", utcnow(), None
     message.attempts += 1
-    mask_secrets(message)
-    record(
+    forget_secrets(message)
+    record(  # after forget_secrets: the subject as staff see it
         session,
         SYSTEM,
         "email_sent",

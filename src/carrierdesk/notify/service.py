@@ -1,9 +1,23 @@
-"""The outbox: every email and SMS is stored in the transaction of the change that caused it."""
+"""The outbox: every email and SMS is stored in the transaction of the change that caused it.
+
+Secrets in messages (a generated password, a password-reset or email-verification link, an SMS
+code) are known when the message is made: the caller names their values, and the template is
+rendered twice, once with the real values (what is delivered) and once with every context value
+that holds a secret masked (what staff are shown). The masked copy never saw the secret, so no
+filter or escaping in a template (an operator's override included) can let it through. Staff
+see only masked copies; an admin's reveal is an explicit, audited action; once a message is
+delivered its real copy is overwritten by the masked one.
+"""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
+from markupsafe import escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -12,9 +26,10 @@ from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.config import get_settings, portal_url
 from carrierdesk.db import page_of
+from carrierdesk.errors import Conflict, NotFound
 from carrierdesk.models import Contact, OutboxMessage
 from carrierdesk.models.base import utcnow
-from carrierdesk.notify.templates import render
+from carrierdesk.notify.templates import Rendered, render
 
 SECRET_MASK = "••••••••"
 
@@ -31,18 +46,26 @@ def queue(
     customer_id: int | None = None,
     contact_id: int | None = None,
 ) -> OutboxMessage:
-    """Render a template and store the message for the worker to deliver."""
-    rendered = render(template, context)
+    """Render a template and store the message for the worker to deliver. `secrets` are the
+    values in `context` that grant access (a password, a link's token, a code)."""
+    values = sorted({s for s in secrets or [] if s}, key=len, reverse=True)
+    real = _shaped(kind, render(template, context))
+    masked = real
+    if values:
+        masked = _scrubbed(
+            _shaped(kind, render(template, _masked_context(context, values))), values
+        )
     # With no SMTP server configured, mail is kept for the Email Log instead of sent; SMS are
     # kept until an SMS gateway is configured.
     deliverable = kind == "email" and get_settings().smtp_url
     message = OutboxMessage(
         kind=kind,
         to=to,
-        subject=rendered.subject,
-        body=rendered.text if kind == "email" else rendered.text.strip(),
-        body_html=rendered.html if kind == "email" else None,
-        secrets=list(secrets or []),
+        subject=real.subject,
+        body=real.text,
+        body_html=real.html,
+        secrets=values,
+        masked=None if masked == real else _as_dict(masked),
         status="pending" if deliverable else "held",
         next_attempt_at=utcnow(),
         customer_id=customer_id,
@@ -50,7 +73,7 @@ def queue(
     )
     session.add(message)
     session.flush()
-    what = f"Email '{message.subject}'" if kind == "email" else f"SMS ({template})"
+    what = f"Email '{masked.subject}'" if kind == "email" else f"SMS ({template})"
     record(
         session,
         principal,
@@ -96,12 +119,129 @@ def message_contact(
     )
 
 
-def mask_secrets(message: OutboxMessage) -> None:
-    for secret in message.secrets or []:
-        message.body = message.body.replace(secret, SECRET_MASK)
+# --- masking --------------------------------------------------------------------------------
+
+
+def _shaped(kind: str, rendered: Rendered) -> Rendered:
+    if kind == "email":
+        return rendered
+    return Rendered(rendered.subject, rendered.text.strip(), None)
+
+
+def _masked_context(context: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    """The context with each secret masked inside every text value that holds one (a link
+    keeps its address, its token is masked)."""
+    masked = dict(context)
+    for key, value in context.items():
+        if isinstance(value, str) and any(s in value for s in secrets):
+            for secret in secrets:
+                value = value.replace(secret, SECRET_MASK)
+            masked[key] = value
+    return masked
+
+
+def _forms(secret: str) -> set[str]:
+    """A secret as a template may have written it: as is, HTML-escaped, URL-encoded."""
+    return {
+        secret,
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        str(escape(secret)),
+        quote(secret),
+        quote(secret, safe=""),
+        quote_plus(secret),
+    }
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        for form in sorted(_forms(secret), key=len, reverse=True):
+            text = text.replace(form, SECRET_MASK)
+    return text
+
+
+def _scrubbed(rendered: Rendered, secrets: list[str]) -> Rendered:
+    """Defence in depth: a secret that reached the masked copy by another way than a context
+    value (a template that builds it) is masked there too."""
+    if not secrets:
+        return rendered
+    return Rendered(
+        _scrub(rendered.subject, secrets),
+        _scrub(rendered.text, secrets),
+        None if rendered.html is None else _scrub(rendered.html, secrets),
+    )
+
+
+def _as_dict(rendered: Rendered) -> dict[str, Any]:
+    return {"subject": rendered.subject, "body": rendered.text, "body_html": rendered.html}
+
+
+def forget_secrets(message: OutboxMessage) -> None:
+    """Once delivered, the stored message keeps only its masked copy."""
+    if message.masked is not None:
+        message.subject = message.masked["subject"]
+        message.body = message.masked["body"]
+        message.body_html = message.masked["body_html"]
+    elif message.secrets:  # a message stored without a masked copy
+        message.subject = _scrub(message.subject, message.secrets)
+        message.body = _scrub(message.body, message.secrets)
         if message.body_html:
-            message.body_html = message.body_html.replace(secret, SECRET_MASK)
+            message.body_html = _scrub(message.body_html, message.secrets)
+    message.masked = None
     message.secrets = []
+
+
+# --- what staff see -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A stored message as staff are shown it: masked, unless an admin revealed it."""
+
+    id: int
+    kind: str
+    to: str
+    subject: str
+    body: str
+    body_html: str | None
+    status: str
+    attempts: int
+    last_error: str | None
+    customer_id: int | None
+    contact_id: int | None
+    created_at: datetime
+    sent_at: datetime | None
+    revealable: bool
+    revealed: bool = False
+
+
+def _view(message: OutboxMessage, *, reveal: bool = False) -> MessageView:
+    if reveal:
+        subject, body, body_html = message.subject, message.body, message.body_html
+    elif message.masked is not None:
+        shown = message.masked
+        subject, body, body_html = shown["subject"], shown["body"], shown["body_html"]
+    else:
+        secrets = list(message.secrets or [])
+        subject, body = _scrub(message.subject, secrets), _scrub(message.body, secrets)
+        body_html = None if message.body_html is None else _scrub(message.body_html, secrets)
+    return MessageView(
+        id=message.id,
+        kind=message.kind,
+        to=message.to,
+        subject=subject,
+        body=body,
+        body_html=body_html,
+        status=message.status,
+        attempts=message.attempts,
+        last_error=message.last_error,
+        customer_id=message.customer_id,
+        contact_id=message.contact_id,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        revealable=message.masked is not None,
+        revealed=reveal,
+    )
 
 
 def list_messages(
@@ -113,7 +253,8 @@ def list_messages(
     customer_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[OutboxMessage], int]:
+) -> tuple[list[MessageView], int]:
+    """The Email Log, every message masked (for admins too: revealing is `reveal`)."""
     require_staff(principal, "read")
     stmt: Select[OutboxMessage] = select(OutboxMessage)
     if kind:
@@ -122,4 +263,33 @@ def list_messages(
         stmt = stmt.where(func.lower(OutboxMessage.to).contains(to.lower()))
     if customer_id is not None:
         stmt = stmt.where(OutboxMessage.customer_id == customer_id)
-    return page_of(session, stmt, OutboxMessage.id.desc(), limit=limit, offset=offset)
+    rows, total = page_of(session, stmt, OutboxMessage.id.desc(), limit=limit, offset=offset)
+    return [_view(r) for r in rows], total
+
+
+def reveal(session: Session, principal: Principal, message_id: int) -> MessageView:
+    """An admin reads the secrets of a message not yet delivered (to pass a reset link on when
+    no SMTP server is configured): audited, naming the admin and the message, never the secret."""
+    require_staff(principal, "admin")
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("Message not found.")
+    if message.masked is None:
+        if message.status == "sent":
+            raise Conflict(
+                "This message was delivered: its secrets are no longer kept, so there is "
+                "nothing to reveal."
+            )
+        raise Conflict("This message holds no secret: its full text is already shown.")
+    what = f"Email '{message.masked['subject']}'" if message.kind == "email" else "SMS"
+    record(
+        session,
+        principal,
+        f"{message.kind}_revealed",
+        table="outbox",
+        record_id=message.id,
+        customer_id=message.customer_id,
+        contact_id=message.contact_id,
+        message=f"Secrets of {what} #{message.id} to {message.to} revealed to {principal.name}",
+    )
+    return _view(message, reveal=True)

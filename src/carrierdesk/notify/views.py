@@ -1,4 +1,4 @@
-"""Control Panel: the Email Log (the outbox)."""
+"""Control Panel: the Email Log (the outbox), its secrets masked; an admin's Reveal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.notify import service
-from carrierdesk.web.forms import page
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.forms import page, submitted, text
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -25,16 +26,56 @@ def email_log(
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
-    rows, total = service.list_messages(
-        db, principal, kind="email", to=to or None, limit=PAGE_SIZE, offset=max(offset, 0)
+    return _email_log(request, db, principal, to, offset)
+
+
+@router.post("/email-log/{message_id}/reveal", response_class=HTMLResponse)
+def reveal(
+    request: Request,
+    message_id: RecordId,
+    form: FormData = Depends(submitted),
+    principal: Principal = Depends(web_principal),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The Email Log again, with this message's secrets shown (admins; audited)."""
+    revealed = service.reveal(db, principal, message_id)
+    offset = text(form, "offset")
+    response = _email_log(
+        request,
+        db,
+        principal,
+        text(form, "to"),
+        int(offset) if offset.isdigit() and len(offset) < 10 else 0,
+        revealed,
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _email_log(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    to: str,
+    offset: int,
+    revealed: service.MessageView | None = None,
+) -> Response:
+    offset = max(offset, 0)
+    rows, total = service.list_messages(
+        db, principal, kind="email", to=to or None, limit=PAGE_SIZE, offset=offset
+    )
+    if revealed is not None:
+        shown = [revealed if r.id == revealed.id else r for r in rows]
+        rows = shown if revealed in shown else [revealed, *rows]
     context = {
         "section": "email-log",
         "rows": rows,
         "total": total,
         "to": to,
         "limit": PAGE_SIZE,
-        "offset": max(offset, 0),
+        "offset": offset,
         "query": urlencode({"to": to}),
+        "can_reveal": principal.role == "admin",
+        "revealed_id": revealed.id if revealed is not None else None,
     }
     return page(request, db, "notify/email_log.html", context)
