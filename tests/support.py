@@ -54,6 +54,15 @@ class Api:
         )
 
 
+def login_form(client: TestClient, path: str = "/login") -> dict[str, str]:
+    """What a browser's login form sends besides the email and password: the login CSRF
+    token that the login page gave it (as a cookie and in the form)."""
+    client.get(path, follow_redirects=False)
+    token = client.cookies.get("cd_login_form")
+    assert token, f"{path} gave no login form token"
+    return {"csrf_token": token}
+
+
 def make_token(db_url: str, role: str) -> str:
     with transaction(db_url) as session:
         _token, raw = create_api_token(session, CLI, f"test {role}", role)

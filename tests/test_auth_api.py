@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from support import PASSWORD, Api
+from support import PASSWORD, Api, login_form
 
 
 def test_user_token_login_and_logout(anonymous: Api, admin_user: tuple[str, str]) -> None:
@@ -90,7 +90,7 @@ def test_control_panel_cookie_reaches_the_api_with_csrf_header(
     client: TestClient, admin_user: tuple[str, str]
 ) -> None:
     email, password = admin_user
-    client.post("/login", data={"email": email, "password": password})
+    client.post("/login", data={"email": email, "password": password, **login_form(client)})
     assert client.get("/api/v1/customers").status_code == 200
     refused = client.post("/api/v1/customers", json={"name": "Acme"})
     assert refused.status_code == 403

@@ -15,7 +15,7 @@ from carrierdesk.auth import totp
 from carrierdesk.db import transaction
 from carrierdesk.models import ApiToken, Contact, LoginThrottle, User
 from carrierdesk.models.base import utcnow
-from support import PASSWORD, Api
+from support import PASSWORD, Api, login_form
 
 
 def add_contact(api: Api, **fields: object) -> dict:
@@ -116,7 +116,9 @@ def test_totp_login_for_contacts_over_the_api(operator: Api, db_url: str) -> Non
 
 
 def login_page(client: TestClient, email: str, password: str) -> str:
-    response = client.post("/login", data={"email": email, "password": password})
+    response = client.post(
+        "/login", data={"email": email, "password": password, **login_form(client)}
+    )
     assert response.status_code == 200, response.text
     return response.text
 
@@ -145,7 +147,9 @@ def test_user_enrols_totp_and_must_use_it(client: TestClient, admin_user: tuple[
     assert len(codes) == 10
     client.post("/logout", data={"csrf_token": csrf(done.text)})
 
-    second = client.post("/login", data={"email": email, "password": password})
+    second = client.post(
+        "/login", data={"email": email, "password": password, **login_form(client)}
+    )
     assert "Two-factor authentication" in second.text and "/customers" not in str(second.url)
     challenge = re.search(r'name="challenge" value="([^"]+)"', second.text)
     assert challenge
@@ -166,7 +170,7 @@ def test_totp_mandatory_for_admins(
     assert admin.patch("/settings/options", {"totp_required_for_admins": True}).status_code == 200
     refused = client.post("/api/v1/auth/token", json={"email": email, "password": password})
     assert refused.status_code == 403 and "mandatory" in refused.json()["detail"]
-    client.post("/login", data={"email": email, "password": password})
+    client.post("/login", data={"email": email, "password": password, **login_form(client)})
     page = client.get("/customers", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/account?enrol=1"
     assert client.get("/account?enrol=1").status_code == 200
@@ -273,7 +277,9 @@ def test_security_headers(client: TestClient, path: str) -> None:
 
 def test_session_cookie_flags(client: TestClient, admin_user: tuple[str, str]) -> None:
     response = client.post(
-        "/login", data={"email": admin_user[0], "password": admin_user[1]}, follow_redirects=False
+        "/login",
+        data={"email": admin_user[0], "password": admin_user[1], **login_form(client)},
+        follow_redirects=False,
     )
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie

@@ -16,6 +16,7 @@ from carrierdesk.app import create_app
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_user
 from carrierdesk.db import transaction
+from support import login_form
 
 PASSWORD = "Str0ng!Passw0rd"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
@@ -32,7 +33,9 @@ class Panel:
 
     def login(self, email: str, password: str = PASSWORD) -> Panel:
         self.client.get("/login")
-        answer = self.client.post("/login", data={"email": email, "password": password})
+        answer = self.client.post(
+            "/login", data={"email": email, "password": password, **login_form(self.client)}
+        )
         assert answer.status_code == 200 and "/login" not in str(answer.url), answer.text[:500]
         self.csrf = csrf_of(answer.text)
         return self

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -41,24 +43,54 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
     no_worker: bool = typer.Option(False, "--no-worker", help="do not run the worker here"),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        max=64,
+        help="server processes (default: one per core on PostgreSQL, one on SQLite)",
+    ),
 ) -> None:
     """Migrate, then serve the Control Panel, the Customer Portal and the API."""
     import uvicorn
 
     from carrierdesk.app import create_app
+    from carrierdesk.worker.loop import start_in_thread
 
+    settings = get_settings()
+    processes = workers or default_workers(settings.is_sqlite)
     migrate()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     console.print(
         f"Control Panel: [bold]http://{host}:{port}/[/bold]  API: http://{host}:{port}/api/v1/docs"
+        f"  ({processes} server process{'es' if processes > 1 else ''})"
     )
-    uvicorn.run(
-        create_app(run_worker=not no_worker),
-        host=host,
-        port=port,
-        proxy_headers=True,
-        log_level="info",
-    )
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,  # the app believes only CARRIERDESK_TRUSTED_PROXIES
+        "log_level": "info",
+        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
+        "backlog": 2048,
+    }
+    if processes == 1:
+        uvicorn.run(create_app(run_worker=not no_worker), **common)
+        return
+    # Several processes: the background worker runs once, here in the supervisor.
+    stop = None if no_worker else start_in_thread(settings.worker_poll_seconds)
+    try:
+        uvicorn.run("carrierdesk.app:create_app", factory=True, workers=processes, **common)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+GRACEFUL_SECONDS = 5  # SIGTERM: requests in flight get this long, then the process ends
+
+
+def default_workers(sqlite: bool) -> int:
+    """One server process per core on PostgreSQL (each has its own pool: docs/deployment.md);
+    one on SQLite, which has a single writer however many processes there are."""
+    return 1 if sqlite else max(1, min(os.cpu_count() or 1, 8))
 
 
 @app.command()

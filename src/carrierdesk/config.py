@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(BaseSettings):
@@ -22,6 +29,36 @@ class Settings(BaseSettings):
     default_phone_region: str | None = None
     worker_poll_seconds: float = 5.0
     carrier_name: str = "carrierdesk"
+    # The request path (docs/deployment.md): per server process, `db_connections` pooled
+    # connections, of which two are kept for the in-process worker and the health check;
+    # the rest are the requests that may use the database at once. Others wait up to
+    # `queue_seconds` (at most `queue_limit` of them), then get 503 with Retry-After.
+    db_connections: int = Field(default=12, ge=3, le=500)
+    queue_seconds: float = Field(default=5.0, gt=0, le=60)
+    queue_limit: int = Field(default=1000, ge=1)
+    # Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; empty (the default): none is, the peer address counts.
+    trusted_proxies: str = ""
+    # How many password hashes (Argon2id) are computed at once; more wait their turn.
+    hash_concurrency: int = Field(default=2, ge=1, le=64)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_networks(self) -> list[IPNetwork]:
+        return [ipaddress.ip_network(item, strict=False) for item in _items(self.trusted_proxies)]
+
+    @property
+    def request_slots(self) -> int:
+        return self.db_connections - 2
 
     @property
     def is_sqlite(self) -> bool:

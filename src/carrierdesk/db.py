@@ -1,29 +1,51 @@
-"""Engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL uses psycopg 3."""
+"""Engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL uses psycopg 3.
+
+A transaction is either for reading or for writing (`TRANSACTION_MODE`, "write" unless the
+request path says otherwise). A read transaction cannot write: PostgreSQL runs it READ ONLY
+and SQLite `query_only`, and on SQLite it takes no lock, so readers never queue behind the
+one writer. Write transactions on SQLite take the write lock at BEGIN (BEGIN IMMEDIATE) and
+wait for it up to BUSY_TIMEOUT.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carrierdesk.config import get_settings
 
+Mode = Literal["read", "write"]
+TRANSACTION_MODE: ContextVar[Mode] = ContextVar("transaction_mode", default="write")
+# session.info key: bookkeeping to run after the request's transaction, in one of its own.
+AFTER_COMMIT = "after_commit"
+BUSY_TIMEOUT = 30  # seconds an SQLite writer waits for another process's write lock
+
 
 def make_engine(url: str) -> Engine:
+    connections = get_settings().db_connections
+    # Every connection a process may use is in the pool; none overflows it: the request path
+    # never asks for more than it has (carrierdesk.web.capacity), so a wait means a bug.
+    sizes: dict[str, Any] = {"pool_size": connections, "max_overflow": 0, "pool_timeout": 30}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT}, **sizes
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **sizes)
+    event.listen(engine, "begin", _postgres_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,9 +57,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # One writer at a time, taken at BEGIN: no "database is locked" upgrades mid-transaction.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    if TRANSACTION_MODE.get() == "read":
+        conn.exec_driver_sql("PRAGMA query_only=ON")
+        conn.exec_driver_sql("BEGIN")
+    else:
+        # One writer at a time, taken at BEGIN: no "database is locked" upgrades mid-way.
+        conn.exec_driver_sql("PRAGMA query_only=OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_begin(conn: Any) -> None:
+    if TRANSACTION_MODE.get() == "read":
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+@contextmanager
+def transaction_mode(mode: Mode) -> Iterator[None]:
+    """Transactions begun inside the block are `mode` ones."""
+    token = TRANSACTION_MODE.set(mode)
+    try:
+        yield
+    finally:
+        TRANSACTION_MODE.reset(token)
 
 
 @lru_cache

@@ -62,6 +62,7 @@ class SecondFactorRequired(NotAuthenticated):
     """The password was right; the TOTP code (or a recovery code) is still to come."""
 
     code = "totp_required"
+    keep_changes = True  # the attempt's count is given back: its password was right
 
     def __init__(self, detail: str, person: object):
         super().__init__(detail)
@@ -100,4 +101,24 @@ class TooManyAttempts(AppError):
 
     def __init__(self, detail: str, retry_after: int):
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.retry_after: int | None = retry_after
+
+
+class DatabaseUnavailable(AppError):
+    status, title, code = 503, "Database unavailable", "database_unavailable"
+
+
+class LoginThrottled(TooManyAttempts):
+    """A login over the limit: refused, and still counted (so a burst counts every attempt)."""
+
+    keep_changes = True
+
+
+class Overloaded(AppError):
+    """Every database slot is taken and the wait is over: try again in a moment."""
+
+    status, title, code = 503, "Server busy", "overloaded"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after: int | None = retry_after

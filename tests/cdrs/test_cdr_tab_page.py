@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 
 from carrierdesk.cdrs import views
 from cdrs.cdr_helpers import T0, cdr, make_customer
-from support import Api
+from support import Api, login_form
 
 
 def login(client: TestClient, user: tuple[str, str]) -> None:
-    answer = client.post("/login", data={"email": user[0], "password": user[1]})
+    answer = client.post(
+        "/login", data={"email": user[0], "password": user[1], **login_form(client)}
+    )
     assert answer.status_code == 200 and "/login" not in str(answer.url)
 
 

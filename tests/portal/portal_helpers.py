@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, OutboxMessage
+from support import login_form
 
 PASSWORD = "Portal!Pass2026"
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
@@ -42,7 +43,8 @@ class Portal:
         return self._seen(self.client.post(path, data=form, **kw))
 
     def login(self, email: str, password: str = PASSWORD, **kw: Any) -> Any:
-        return self.post("/portal/login", {"email": email, "password": password}, csrf=False, **kw)
+        form = {"email": email, "password": password, **login_form(self.client, "/portal/login")}
+        return self.post("/portal/login", form, csrf=False, **kw)
 
     def _seen(self, response: Any) -> Any:
         found = CSRF.search(response.text)

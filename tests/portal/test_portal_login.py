@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuthSession
+from support import login_form
 
 
 def sessions_of(db_url: str, contact_id: int) -> int:
@@ -107,6 +108,7 @@ def test_next_leads_back_into_the_portal_only(portal: Portal, ann: dict[str, Any
         ("/customers", "/portal/"),
     ):
         form = {"email": ann["email"], "password": PASSWORD, "next": target}
+        form.update(login_form(portal.client, "/portal/login"))
         response = portal.post("/portal/login", form, csrf=False, follow_redirects=False)
         assert response.headers["location"] == landing, target
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_user
 from carrierdesk.db import transaction
+from support import login_form
 
 PASSWORD = "Str0ng!Passw0rd"
 
@@ -18,7 +19,9 @@ def logged_in(client: TestClient, db_url: str, role: str) -> TestClient:
     with transaction(db_url) as session:
         create_user(session, CLI, email, role, PASSWORD)
     response = client.post(
-        "/login", data={"email": email, "password": PASSWORD}, follow_redirects=False
+        "/login",
+        data={"email": email, "password": PASSWORD, **login_form(client)},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     return client

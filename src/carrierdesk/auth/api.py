@@ -8,10 +8,18 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import service
-from carrierdesk.auth.login import login
+from carrierdesk.auth.login import Person
 from carrierdesk.auth.principals import Principal
+from carrierdesk.errors import AppError
 from carrierdesk.models import User
-from carrierdesk.web.http import TransactionRoute, api_principal, client_ip, get_db
+from carrierdesk.web.http import (
+    TransactionRoute,
+    api_principal,
+    client_ip,
+    get_db,
+    log_in,
+    own_transactions,
+)
 from carrierdesk.web.problems import responses
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionRoute)
@@ -38,20 +46,36 @@ class TokenOut(BaseModel):
 
 
 @router.post("/token", response_model=TokenOut, responses=responses(400, 401, 403, 422, 429))
-def issue_token(body: TokenRequest, request: Request, db: Session = Depends(get_db)) -> TokenOut:
+@own_transactions
+async def issue_token(body: TokenRequest, request: Request) -> TokenOut:
     ip = client_ip(request)
-    who = login(db, body.email, body.password, ip, "api", code=body.totp)
-    raw, row = service.start_session(db, who, ip)
-    if isinstance(who, User):
-        principal = PrincipalOut(kind="user", id=who.id, role=who.role)
-    else:
-        principal = PrincipalOut(kind="contact", id=who.id, customer_id=who.customer_id)
-    return TokenOut(access_token=raw, expires_at=row.expires_at, principal=principal)
+
+    def new_session(db: Session, who: Person) -> TokenOut:
+        raw, row = service.start_session(db, who, ip)
+        if isinstance(who, User):
+            principal = PrincipalOut(kind="user", id=who.id, role=who.role)
+        else:
+            principal = PrincipalOut(kind="contact", id=who.id, customer_id=who.customer_id)
+        return TokenOut(access_token=raw, expires_at=row.expires_at, principal=principal)
+
+    return await log_in(request, body.email, body.password, "api", new_session, body.totp)
 
 
-@router.post("/logout", status_code=204, responses=responses(401))
+@router.post(
+    "/logout",
+    status_code=204,
+    responses=responses(400, 401),
+    description="Ends the session of a session token (from `POST /auth/token`), which then "
+    "stops working. An API token is not a session: 400, and it keeps working.",
+)
 def logout(
     principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
 ) -> Response:
+    if principal.kind == "token":
+        # A shared integration token must not end because one caller logged out.
+        raise AppError(
+            "This is an API token, not a session: logging out does not end it. An admin "
+            "revokes it in Settings › API tokens (/settings/tokens)."
+        )
     service.logout(db, principal)
     return Response(status_code=204)

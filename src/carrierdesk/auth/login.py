@@ -5,15 +5,19 @@ The same rules serve the Control Panel, the Customer Portal and POST /auth/token
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carrierdesk.audit.service import record
 from carrierdesk.auth import throttle, totp
-from carrierdesk.auth.passwords import verify_password
+from carrierdesk.auth.passwords import hash_password, needs_rehash, verify_password
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.tokens import digest, new_secret
 from carrierdesk.errors import LoginFailed, LoginRefused, NotAuthenticated, SecondFactorRequired
@@ -25,31 +29,125 @@ BAD_CREDENTIALS = "Wrong email or password."
 BAD_CODE = "Wrong or expired two-factor code."
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 Person = User | Contact
+T = TypeVar("T")
+# How the HTTP layer runs a step: `Runner` in one short transaction under a database slot,
+# `Hashing` in a thread under the hashing limit (carrierdesk.web.http).
+Runner = Callable[[Callable[[Session], Any]], Awaitable[Any]]
+Hashing = Callable[..., Awaitable[Any]]
 
 
-def login(
-    session: Session, email: str, password: str, ip: str | None, via: Via, code: str | None = None
-) -> Person:
-    """The person with these credentials, or an error: 429 while throttled, 401 (the same
-    answer for an unknown email and a wrong password), 403 for a refused login, 401
-    totp_required when the second factor is missing."""
-    throttle.check(session, email, ip)
-    person = _with_password(session, email, password, via)
-    if person is None:
-        _fail(session, email, ip, via, "wrong email or password")
-    assert person is not None
-    _refuse_if_not_allowed(session, person, ip, via)
+@dataclass(frozen=True)
+class Candidate:
+    """A person the email may be, with the password hash it had when the attempt began."""
+
+    model: type[User] | type[Contact]
+    id: int
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    email: str
+    ip: str | None
+    via: Via
+    failures: int  # the attempt's own count (throttle.reserve)
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: Candidate
+    new_hash: str | None  # the same password hashed with today's parameters, when stale
+
+
+async def log_in(
+    run: Runner,
+    hashing: Hashing,
+    email: str,
+    password: str,
+    ip: str | None,
+    via: Via,
+    code: str | None,
+    then: Callable[[Session, Person], T],
+) -> T:
+    """The login of PRODUCT.md §8 in three steps, none of which waits for another while
+    anything is open: count the attempt (one short transaction; 429 while throttled), check
+    the password (no transaction, under the hashing limit), then finish (one short
+    transaction: refusals, the second factor, the audit, and `then`, e.g. a new session).
+    Errors: 429, 401 (the same for an unknown email and a wrong password, answered after a
+    growing delay), 403 for a refused login, 401 totp_required when the code is missing."""
+    attempt = await run(lambda session: begin(session, email, ip, via))
+    match = await hashing(matching, attempt, password)
+    try:
+        return await run(lambda session: then(session, finish(session, attempt, match, code)))
+    except LoginFailed as exc:
+        await asyncio.sleep(exc.delay_seconds)
+        raise
+
+
+def begin(session: Session, email: str, ip: str | None, via: Via) -> Attempt:
+    failures = throttle.reserve(session, email, ip)
+    return Attempt(email, ip, via, failures, _candidates(session, email, via))
+
+
+def matching(attempt: Attempt, password: str) -> Match | None:
+    """The candidate whose password this is (no database: the slow part of a login)."""
+    if not attempt.candidates:
+        verify_password(None, password)  # spend the time a real account would take
+    for candidate in attempt.candidates:
+        if verify_password(candidate.password_hash, password):
+            stale = needs_rehash(candidate.password_hash)
+            return Match(candidate, hash_password(password) if stale else None)
+    return None
+
+
+def finish(session: Session, attempt: Attempt, match: Match | None, code: str | None) -> Person:
+    email, ip, via = attempt.email, attempt.ip, attempt.via
+    person = _locked(session, match.candidate.model, match.candidate.id) if match else None
+    if match is None or person is None or person.password_hash != match.candidate.password_hash:
+        _fail(session, attempt, "wrong email or password")
+    assert match is not None and person is not None
+    if match.new_hash:
+        person.password_hash = match.new_hash
+    _refuse_if_not_allowed(session, attempt, person)
     if person.totp_secret:
         if not code:
+            throttle.returned(session, email, ip)
             raise SecondFactorRequired("Enter the code from your authenticator app.", person)
         if not _second_factor_ok(person, code):
-            _fail(session, email, ip, via, "wrong two-factor code")
+            _fail(session, attempt, "wrong two-factor code", BAD_CODE)
     elif via == "api" and must_enrol_totp(session, person):
+        throttle.returned(session, email, ip)
         raise LoginRefused(
             "Two-factor authentication is mandatory for admins: enrol in the "
             "Control Panel (Account) first."
         )
     return _succeed(session, person, email, ip, via)
+
+
+def _candidates(session: Session, email: str, via: Via) -> tuple[Candidate, ...]:
+    key = email.strip().casefold()
+    models: list[type[User] | type[Contact]] = []
+    if via != "portal":  # the Customer Portal is for contacts only
+        models.append(User)
+    if via != "web":  # the Control Panel is for users only
+        models.append(Contact)
+    found = []
+    for model in models:
+        row = session.execute(
+            select(model.id, model.password_hash).where(model.email_key == key)
+        ).first()
+        if row is not None and row.password_hash:
+            found.append(Candidate(model, row.id, row.password_hash))
+    return tuple(found)
+
+
+def _locked(session: Session, model: type[User] | type[Contact], person_id: int) -> Person | None:
+    """The person, read fresh and locked until the transaction ends: two logins with the
+    same one-time code (TOTP step or recovery code) cannot both use it."""
+    found = session.get(model, person_id, with_for_update=True, populate_existing=True)
+    assert found is None or isinstance(found, User | Contact)
+    return found
 
 
 def start_challenge(session: Session, person: Person) -> str:
@@ -69,24 +167,22 @@ def start_challenge(session: Session, person: Person) -> str:
 
 
 def finish_challenge(session: Session, raw: str, code: str, ip: str | None, via: Via) -> Person:
+    """The second page of a login: one short transaction (no password hash to wait for)."""
     token = session.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == digest(raw), OneTimeToken.purpose == "login_challenge"
-        )
+        select(OneTimeToken)
+        .where(OneTimeToken.token_hash == digest(raw), OneTimeToken.purpose == "login_challenge")
+        .with_for_update()
     )
     if token is None or token.used_at or token.expires_at <= utcnow():
         raise NotAuthenticated("The login has expired; start again.")
-    person: Person | None = (
-        session.get(User, token.user_id)
-        if token.user_id
-        else session.get(Contact, token.contact_id)
-    )
+    model: type[User] | type[Contact] = User if token.user_id else Contact
+    person = _locked(session, model, token.user_id or token.contact_id or 0)
     if person is None or not person.totp_secret:
         raise NotAuthenticated("The login has expired; start again.")
-    throttle.check(session, person.email, ip)
-    _refuse_if_not_allowed(session, person, ip, via)
+    attempt = Attempt(person.email, ip, via, throttle.reserve(session, person.email, ip), ())
+    _refuse_if_not_allowed(session, attempt, person)
     if not _second_factor_ok(person, code):
-        _fail(session, person.email, ip, via, "wrong two-factor code", BAD_CODE)
+        _fail(session, attempt, "wrong two-factor code", BAD_CODE)
     token.used_at = utcnow()
     return _succeed(session, person, person.email, ip, via)
 
@@ -128,23 +224,11 @@ def ip_allowed(contact: Contact, ip: str | None) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in contact.ip_whitelist)
 
 
-def _with_password(session: Session, email: str, password: str, via: Via) -> Person | None:
-    key = email.strip().casefold()
-    candidates: list[Person | None] = []
-    if via != "portal":  # the Customer Portal is for contacts only
-        candidates.append(session.scalar(select(User).where(User.email_key == key)))
-    if via != "web":  # the Control Panel is for users only
-        candidates.append(session.scalar(select(Contact).where(Contact.email_key == key)))
-    people = [p for p in candidates if p is not None]
-    if not people:
-        verify_password(None, password)  # spend the time a real account would take
-    return next((p for p in people if verify_password(p.password_hash, password)), None)
-
-
-def _refuse_if_not_allowed(session: Session, person: Person, ip: str | None, via: Via) -> None:
-    reason = _refusal(person, ip)
+def _refuse_if_not_allowed(session: Session, attempt: Attempt, person: Person) -> None:
+    reason = _refusal(person, attempt.ip)
     if reason:
-        who = principal_of(person, via, ip)
+        throttle.returned(session, attempt.email, attempt.ip)  # the password was right
+        who = principal_of(person, attempt.via, attempt.ip)
         record(
             session,
             who,
@@ -182,21 +266,20 @@ def _second_factor_ok(person: Person, code: str) -> bool:
     return False
 
 
-def _fail(
-    session: Session, email: str, ip: str | None, via: Via, why: str, message: str = BAD_CREDENTIALS
-) -> None:
-    delay = throttle.record_failure(session, email, ip)
+def _fail(session: Session, attempt: Attempt, why: str, message: str = BAD_CREDENTIALS) -> None:
+    """Audit the failure (already counted by throttle.reserve) and answer it, late."""
+    email, via = attempt.email.strip()[:320], attempt.via
     record(
         session,
-        Principal("system", None, email.strip()[:320], via=via, ip=ip),
+        Principal("system", None, email, via=via, ip=attempt.ip),
         "login_failed",
-        message=f"Failed login for {email.strip()[:320]} ({why}, {via})",
+        message=f"Failed login for {email} ({why}, {via})",
     )
-    raise LoginFailed(message, delay_seconds=delay)
+    raise LoginFailed(message, delay_seconds=throttle.delay_seconds(attempt.failures))
 
 
 def _succeed(session: Session, person: Person, email: str, ip: str | None, via: Via) -> Person:
-    throttle.record_success(session, email)
+    throttle.cleared(session, email, ip)
     who = principal_of(person, via, ip)
     record(
         session,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from carrierdesk.audit.service import record
 from carrierdesk.auth.login import may_log_in, principal_of
@@ -15,6 +16,7 @@ from carrierdesk.auth.passwords import check_policy, generate_password, hash_pas
 from carrierdesk.auth.permissions import ROLES, require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.tokens import digest, new_secret
+from carrierdesk.db import AFTER_COMMIT, is_postgres
 from carrierdesk.errors import Conflict, Invalid, NotFound
 from carrierdesk.models import ApiToken, AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
@@ -59,7 +61,7 @@ def resolve(session: Session, raw: str, via: Via) -> tuple[Principal, AuthSessio
         if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
             return None
         if _stale(token.last_used_at, now):
-            token.last_used_at = now
+            _touch_later(session, ApiToken.last_used_at, token.id, token.token_hash, now)
         return Principal("token", token.id, f"token:{token.name}", role=token.role, via=via), None
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == digest(raw)))
     if row is None or row.expires_at <= now or _idle_too_long(session, row, now):
@@ -68,7 +70,7 @@ def resolve(session: Session, raw: str, via: Via) -> tuple[Principal, AuthSessio
     if principal is None:
         return None
     if _stale(row.last_seen_at, now):
-        row.last_seen_at = now
+        _touch_later(session, AuthSession.last_seen_at, row.id, row.token_hash, now)
     return principal, row
 
 
@@ -97,6 +99,41 @@ def _idle_too_long(session: Session, row: AuthSession, now: datetime) -> bool:
 
 def _stale(seen: datetime | None, now: datetime) -> bool:
     return seen is None or now - seen > LAST_SEEN_RESOLUTION
+
+
+# What this process has stamped lately: a token used by a hundred requests at once is
+# stamped by one of them, after its transaction, and not again for a minute.
+_stamped: dict[str, datetime] = {}  # by token hash
+
+
+def _touch_later(
+    session: Session,
+    column: InstrumentedAttribute[datetime | None],
+    row_id: int,
+    key: str,
+    now: datetime,
+) -> None:
+    """Stamp `column` (a last use) after the request's own transaction, in one of its own:
+    reads stay reads, and nobody queues behind a row lock for it."""
+    last = _stamped.get(key)
+    if last is not None and now - last <= LAST_SEEN_RESOLUTION:
+        return
+    if len(_stamped) > 10_000:
+        _stamped.clear()
+    _stamped[key] = now
+    session.info.setdefault(AFTER_COMMIT, []).append(partial(_stamp, column, row_id, now))
+
+
+def _stamp(
+    column: InstrumentedAttribute[datetime | None], row_id: int, now: datetime, session: Session
+) -> None:
+    model = column.class_
+    stale = select(model.id).where(
+        model.id == row_id, or_(column.is_(None), column < now - LAST_SEEN_RESOLUTION)
+    )
+    if is_postgres(session):
+        stale = stale.with_for_update(skip_locked=True)  # another request is stamping it
+    session.execute(update(model).where(model.id.in_(stale)).values({column: now}))
 
 
 def logout(session: Session, principal: Principal) -> None:

@@ -1,26 +1,33 @@
-"""Failed logins: a growing delay per account and per IP, then a block.
+"""Failed logins: counted per account and per IP, then a block.
 
-Each failure counts against the email tried (whether or not it exists: same behaviour either
-way) and against the client's IP. A failed answer is held back a little longer each time
-(`delay_seconds`, applied after the transaction commits), and after `max_auth_failures`
-failures in the window both keys are blocked for BLOCK_FOR: every attempt answers 429.
+Every attempt is counted against the email tried (whether or not it exists: the same
+behaviour either way) and against the client's IP *before* its password is checked, in one
+atomic statement per key (`reserve`), so a burst of concurrent attempts counts every one of
+them and at most `max_auth_failures` of them ever reach the password hash: the rest answer
+429 at once. An attempt that turns out right gives its count back (`cleared` for a login,
+`returned` when only the second factor is still to come).
+
+The count of a key starts again WINDOW after its last counted attempt; a key at the limit
+stops moving its time, so a block lasts WINDOW from the attempt that reached the limit.
+A failed answer is held back a little longer each time (`delay_seconds`), with nothing open.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from carrierdesk.db import insert_ignore, is_postgres
-from carrierdesk.errors import TooManyAttempts
+from carrierdesk.db import is_postgres
+from carrierdesk.errors import LoginThrottled
 from carrierdesk.models import LoginThrottle
 from carrierdesk.models.base import utcnow
 from carrierdesk.settings.service import get_options
 
 WINDOW = timedelta(minutes=15)
-BLOCK_FOR = timedelta(minutes=15)
 DELAY_STEP = 0.1  # seconds added per failure
 MAX_DELAY = 1.0
 
@@ -32,50 +39,69 @@ def keys(email: str, ip: str | None) -> list[str]:
     return found
 
 
-def check(session: Session, email: str, ip: str | None) -> None:
-    """429 with Retry-After while the account or the IP is blocked."""
-    now = utcnow()
-    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys(email, ip))))
-    until = max(
-        (r.blocked_until for r in rows if r.blocked_until and r.blocked_until > now), default=None
-    )
-    if until:
-        retry = max(1, int((until - now).total_seconds()) + 1)
-        raise TooManyAttempts(
-            f"Too many failed logins. Try again in {_minutes(retry)}.", retry_after=retry
-        )
-
-
-def record_failure(session: Session, email: str, ip: str | None) -> float:
-    """Count a failure; returns how long the answer should be held back, in seconds."""
+def reserve(session: Session, email: str, ip: str | None) -> int:
+    """Count this attempt for the account and the IP; 429 with Retry-After when either is
+    over the limit. Returns the higher of the two counts."""
     now = utcnow()
     limit = get_options(session).max_auth_failures
-    worst = 0
-    for key in keys(email, ip):
-        insert_ignore(session, LoginThrottle, {"key": key, "failures": 0, "last_failure_at": now})
-        row = _row_for_update(session, key)
-        if now - row.last_failure_at > WINDOW:
-            row.failures, row.blocked_until = 0, None
-        row.failures += 1
-        row.last_failure_at = now
-        if row.failures >= limit:
-            row.blocked_until = now + BLOCK_FOR
-        worst = max(worst, row.failures)
-    session.flush()
-    return min(worst * DELAY_STEP, MAX_DELAY)
+    counts = [_count(session, key, now, limit) for key in keys(email, ip)]
+    over = [since for failures, since in counts if failures > limit]
+    if over:
+        retry = max(1, int((max(over) + WINDOW - now).total_seconds()) + 1)
+        raise LoginThrottled(
+            f"Too many failed logins. Try again in {_minutes(retry)}.", retry_after=retry
+        )
+    return max(failures for failures, _since in counts)
 
 
-def record_success(session: Session, email: str) -> None:
-    """A correct login clears its account's count (never the IP's: that would let one valid
-    account reset the counter of an IP guessing at others)."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys(email, None)[0]))
+def _count(session: Session, key: str, now: datetime, limit: int) -> tuple[int, datetime]:
+    """One atomic INSERT … ON CONFLICT DO UPDATE … RETURNING: (failures, since when)."""
+    table = LoginThrottle.__table__
+    expired = table.c.last_failure_at < now - WINDOW
+    insert = (pg_insert if is_postgres(session) else sqlite_insert)(LoginThrottle)
+    stmt = (
+        insert.values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+                "last_failure_at": case(
+                    (expired | (table.c.failures < limit), now), else_=table.c.last_failure_at
+                ),
+            },
+        )
+        .returning(LoginThrottle.failures, LoginThrottle.last_failure_at)
+    )
+    failures, since = session.execute(stmt).one()
+    return failures, since
 
 
-def _row_for_update(session: Session, key: str) -> LoginThrottle:
-    stmt = select(LoginThrottle).where(LoginThrottle.key == key)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one()
+def delay_seconds(failures: int) -> float:
+    """How long a failed answer is held back: growing with the count, at most MAX_DELAY."""
+    return min(failures * DELAY_STEP, MAX_DELAY)
+
+
+def returned(session: Session, email: str, ip: str | None) -> None:
+    """The attempt was not a failure (its password was right): give its counts back."""
+    _give_back(session, keys(email, ip))
+
+
+def cleared(session: Session, email: str, ip: str | None) -> None:
+    """A correct login clears its account's count, and gives back its own count of the IP
+    (never the IP's whole count: one valid account must not reset an IP guessing at others)."""
+    account, *ip_key = keys(email, ip)
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == account))
+    _give_back(session, ip_key)
+
+
+def _give_back(session: Session, which: list[str]) -> None:
+    if which:
+        larger = func.greatest if is_postgres(session) else func.max  # SQLite's max(a, b)
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_(which))
+            .values(failures=larger(LoginThrottle.failures - 1, 0))
+        )
 
 
 def _minutes(seconds: int) -> str:

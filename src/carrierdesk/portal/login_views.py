@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import login as logins
+from carrierdesk.auth.login import Person
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import logout as end_session
 from carrierdesk.auth.service import start_session
@@ -19,10 +20,17 @@ from carrierdesk.web.forms import redirect, safe_path
 from carrierdesk.web.http import (
     PORTAL_COOKIE,
     PortalLoginRequired,
+    check_login_form,
     client_ip,
     get_db,
+    keep_login_form_token,
+    log_in,
+    login_form_token,
+    own_transactions,
     portal_principal,
+    run_transaction,
     set_session_cookie,
+    writes,
 )
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
@@ -43,26 +51,52 @@ def login_page(request: Request, next: str = HOME, db: Session = Depends(get_db)
         portal_principal(request, db, {})
         return redirect(portal_next(next))  # already logged in
     except PortalLoginRequired:
-        return portal_page(request, db, LOGIN, {"next": portal_next(next), "email": ""})
+        return _login_form(request, db, {"next": portal_next(next), "email": ""})
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+@own_transactions
+async def login(
     request: Request,
     email: str = Form(""),
     password: str = Form(""),
     next: str = Form(HOME),
-    db: Session = Depends(get_db),
+    csrf_token: str = Form(""),
 ) -> Response:
     context = {"email": email, "next": portal_next(next)}
+    ip, replaces = client_ip(request), request.cookies.get(PORTAL_COOKIE)
+
+    def new_session(db: Session, person: Person) -> str:
+        assert isinstance(person, Contact)  # a portal login only ever finds contacts
+        return start_session(db, person, ip, replaces=replaces)[0]
+
     try:
-        person = logins.login(db, email, password, client_ip(request), "portal")
+        check_login_form(request, csrf_token)
+        raw = await log_in(request, email, password, "portal", new_session)
     except SecondFactorRequired as exc:
-        challenge = logins.start_challenge(db, exc.person)  # type: ignore[arg-type]
-        return portal_page(request, db, SECOND_FACTOR, {**context, "challenge": challenge})
+        person = exc.person
+        assert isinstance(person, Contact)
+
+        def second_page(db: Session) -> Response:
+            challenge = logins.start_challenge(db, person)
+            return portal_page(request, db, SECOND_FACTOR, {**context, "challenge": challenge})
+
+        return await run_transaction(request, second_page)
     except AppError as exc:
-        return refused(request, db, exc, LOGIN, context, ())
-    return _logged_in(request, db, person, context)
+        error = exc
+        return await run_transaction(
+            request, lambda db: _login_form(request, db, context, error), mode="read"
+        )
+    return _logged_in(raw, context)
+
+
+def _login_form(
+    request: Request, db: Session, context: dict[str, str], exc: AppError | None = None
+) -> Response:
+    token = login_form_token(request)
+    if exc is None:
+        return keep_login_form_token(portal_page(request, db, LOGIN, context), token)
+    return keep_login_form_token(refused(request, db, exc, LOGIN, context, ()), token)
 
 
 @router.post("/login/2fa", response_class=HTMLResponse)
@@ -79,17 +113,15 @@ def login_second_factor(
     except LoginFailed as exc:  # a wrong code: try again on the same page
         return refused(request, db, exc, SECOND_FACTOR, context, ())
     except AppError as exc:  # expired, throttled or refused: start again
-        return refused(request, db, exc, LOGIN, context, ())
-    return _logged_in(request, db, person, context)
-
-
-def _logged_in(
-    request: Request, db: Session, person: logins.Person, context: dict[str, str]
-) -> Response:
+        return _login_form(request, db, context, exc)
     assert isinstance(person, Contact)  # a portal login only ever finds contacts
     raw, _row = start_session(
         db, person, client_ip(request), replaces=request.cookies.get(PORTAL_COOKIE)
     )
+    return _logged_in(raw, context)
+
+
+def _logged_in(raw: str, context: dict[str, str]) -> Response:
     response = redirect(context["next"])
     set_session_cookie(response, raw, PORTAL_COOKIE)
     return response
@@ -171,6 +203,7 @@ def verify_email(
 
 
 @router.get("/impersonate")
+@writes
 def impersonate(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
     """Portal Login: the operator's one-time link opens a short session as the contact."""
     try:

@@ -2,62 +2,152 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from fastapi import Path as FastApiPath
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from carrierdesk.auth.login import must_enrol_totp
+from carrierdesk.auth import login as logins
+from carrierdesk.auth.login import Person, must_enrol_totp
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.service import resolve
 from carrierdesk.config import get_settings
+from carrierdesk.db import AFTER_COMMIT, Mode, transaction_mode
 from carrierdesk.errors import AppError, Forbidden, NotAuthenticated
 from carrierdesk.models import User
+from carrierdesk.web.capacity import Capacity
 
 SESSION_COOKIE = "cd_session"
 PORTAL_COOKIE = "cd_portal"
 ENROL_PAGE = "/account"
 CSRF_HEADER = "X-CSRF-Token"
+LOGIN_CSRF_COOKIE = "cd_login_form"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("carrierdesk.http")
 
 
 class TransactionRoute(APIRoute):
-    """Opens the request's session; commits before the response leaves, rolls back on error."""
+    """Runs each request as one transaction under a database slot (carrierdesk.web.capacity):
+    the body is read first (a slow client holds nothing), then the slot is taken, the
+    session opened, and the transaction committed before the response leaves (rolled back
+    on error). A GET or HEAD is a read transaction unless its endpoint is `@writes`;
+    endpoints marked `@own_transactions` open their own short ones with `run_transaction`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if getattr(self.endpoint, "own_transactions", False):
+            return handler
+        writes = getattr(self.endpoint, "writes", False)
 
         async def run_in_transaction(request: Request) -> Response:
-            factory: sessionmaker[Session] = request.app.state.sessionmaker
-            session = factory()
-            request.state.db = session
-            try:
-                response = await handler(request)
-                if response.status_code < 400 or getattr(request.state, "keep_changes", False):
-                    await run_in_threadpool(session.commit)
-                else:
-                    await run_in_threadpool(session.rollback)
-                await asyncio.sleep(getattr(request.state, "answer_delay", 0.0))
-                return response
-            except AppError as exc:
-                await run_in_threadpool(session.commit if exc.keep_changes else session.rollback)
-                # A failed login is answered late, after its record is committed (no lock held).
-                await asyncio.sleep(getattr(exc, "delay_seconds", 0.0))
-                raise
-            except BaseException:
-                await run_in_threadpool(session.rollback)
-                raise
-            finally:
-                await run_in_threadpool(session.close)
+            await request.body()
+            mode: Mode = "write" if writes or request.method not in SAFE_METHODS else "read"
+            capacity: Capacity = request.app.state.capacity
+            async with capacity.slot(write=mode == "write"):
+                with transaction_mode(mode):
+                    return await _handle(request, handler)
 
         return run_in_transaction
+
+
+async def _handle(request: Request, handler: Callable[[Request], Awaitable[Response]]) -> Response:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    session = factory()
+    request.state.db = session
+    try:
+        response = await handler(request)
+        if response.status_code < 400 or getattr(request.state, "keep_changes", False):
+            await run_in_threadpool(session.commit)
+        else:
+            await run_in_threadpool(session.rollback)
+        return response
+    except AppError as exc:
+        await run_in_threadpool(session.commit if exc.keep_changes else session.rollback)
+        raise
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        await run_in_threadpool(session.close)
+        for work in session.info.pop(AFTER_COMMIT, ()):
+            await run_in_threadpool(_after_commit, factory, work)
+
+
+def _after_commit(factory: sessionmaker[Session], work: Callable[[Session], None]) -> None:
+    """Best-effort bookkeeping after the request's own transaction (a token's last use):
+    its own short write transaction, and a failure here never fails the request."""
+    try:
+        with transaction_mode("write"), factory() as session:
+            work(session)
+            session.commit()
+    except SQLAlchemyError as exc:
+        log.info("bookkeeping after a request skipped: %s", exc.__class__.__name__)
+
+
+T = TypeVar("T")
+
+
+async def run_transaction(
+    request: Request, work: Callable[[Session], T], mode: Mode = "write"
+) -> T:
+    """One short transaction under a database slot, in one worker thread, committed before
+    it returns (rolled back on error, but for what an AppError keeps). For endpoints that
+    must not hold a transaction while they wait (a login waits for its password hash)."""
+    capacity: Capacity = request.app.state.capacity
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    async with capacity.slot(write=mode == "write"):
+        return await run_in_threadpool(_unit_of_work, factory, work, mode)
+
+
+def _unit_of_work(factory: sessionmaker[Session], work: Callable[[Session], T], mode: Mode) -> T:
+    with transaction_mode(mode), factory() as session:
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except AppError as exc:
+            session.commit() if exc.keep_changes else session.rollback()
+            raise
+
+
+async def log_in(
+    request: Request,
+    email: str,
+    password: str,
+    via: Via,
+    then: Callable[[Session, Person], T],
+    code: str | None = None,
+) -> T:
+    """carrierdesk.auth.login.log_in for this request: its steps in short transactions, the
+    password hash under the hashing limit, `then` (e.g. the new session) in the last step."""
+    capacity: Capacity = request.app.state.capacity
+    run = partial(run_transaction, request)
+    return await logins.log_in(
+        run, capacity.hashing, email, password, client_ip(request), via, code, then
+    )
+
+
+def own_transactions(endpoint: F) -> F:
+    """Mark an endpoint that runs its own transactions with `run_transaction`."""
+    endpoint.own_transactions = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def writes(endpoint: F) -> F:
+    """Mark a GET endpoint that writes (a one-time link used up by opening it)."""
+    endpoint.writes = True  # type: ignore[attr-defined]
+    return endpoint
 
 
 def get_db(request: Request) -> Session:
@@ -168,6 +258,33 @@ def _cookie_principal(
     return principal
 
 
+def login_form_token(request: Request) -> str:
+    """The token a login form carries (login CSRF): the browser's own, kept in a cookie that
+    `keep_login_form_token` sets, so a form posted from another site has none."""
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    request.state.csrf_token = token
+    return token
+
+
+def keep_login_form_token(response: Response, token: str) -> Response:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+    return response
+
+
+def check_login_form(request: Request, sent: str) -> None:
+    """403 for a login form that did not come from this site's login page."""
+    kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not kept or not sent or not secrets.compare_digest(kept.encode(), sent.encode()):
+        raise Forbidden("The login form has expired or did not come from this site; reload it.")
+
+
 def set_session_cookie(response: Response, raw: str, cookie: str = SESSION_COOKIE) -> None:
     response.set_cookie(
         cookie,
@@ -180,10 +297,9 @@ def set_session_cookie(response: Response, raw: str, cookie: str = SESSION_COOKI
 
 
 def keep_changes(request: Request, exc: AppError) -> None:
-    """A page that shows an error itself still commits what the error wants kept (a failed
-    login's audit record), after the growing delay of failed logins."""
+    """A page that shows an error itself still commits what the error wants kept (a wrong
+    code's count)."""
     request.state.keep_changes = exc.keep_changes
-    request.state.answer_delay = getattr(exc, "delay_seconds", 0.0)
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
