@@ -1,12 +1,70 @@
-"""Field rules shared by several forms and APIs (phones, IP lists, currencies)."""
+"""Field rules shared by several forms and APIs (plain text, phones, IP lists, currencies)."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+from typing import Annotated, Any
 
 import phonenumbers
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
 
 from carrierdesk.config import get_settings
+
+# Control characters (Unicode Cc) but tab, line feed and carriage return: PostgreSQL refuses NUL
+# in text, and none of the others is ever typed on purpose.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A lone surrogate (from a JSON escape such as "\\ud800") is not text: no driver can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text cannot be stored (a message for "field: message"), or None when it can."""
+    if (found := _CONTROL.search(value)) is not None:
+        return f"must not contain control characters (found U+{ord(found.group()):04X})"
+    if (found := _SURROGATE.search(value)) is not None:
+        return f"must be valid Unicode text (found a lone surrogate, U+{ord(found.group()):04X})"
+    return None
+
+
+def _check_texts(value: Any) -> None:
+    """Every text in a value (a string, or strings in lists and objects, at any depth)."""
+    pending = [value]
+    while pending:  # a loop, not recursion: a deeply nested body must not exhaust the stack
+        item = pending.pop()
+        if isinstance(item, str):
+            if (problem := text_problem(item)) is not None:
+                raise ValueError(problem)
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+
+
+class Input(BaseModel):
+    """The base of every request body and form schema: no field of it, however nested, takes
+    a text that the database cannot store (see text_problem), and the refusal names the field,
+    in the API's problem+json and on the form alike."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        _check_texts(value)
+        return value
+
+
+def at_most(limit: int, noun: str = "entries") -> BeforeValidator:
+    """A list field's cap, checked before any of its items is (pair it with
+    Field(max_length=limit), which puts the cap in the OpenAPI document)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) > limit:
+            raise ValueError(f"must have at most {limit} {noun} (got {len(value)})")
+        return value
+
+    return BeforeValidator(check)
+
 
 # ISO 4217 codes in use; a carrier bills in one of these.
 CURRENCIES = frozenset(
@@ -129,14 +187,22 @@ def normalise_ip_or_cidr(value: str) -> str:
 
 
 def normalise_ip_list(values: list[str] | None) -> list[str]:
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # insertion-ordered, without duplicates
     for value in values or []:
-        if not value.strip():
-            continue
-        normalised = normalise_ip_or_cidr(value)
-        if normalised not in seen:
-            seen.append(normalised)
-    return seen
+        if value.strip():
+            seen.setdefault(normalise_ip_or_cidr(value), None)
+    return list(seen)
+
+
+# A whitelist is checked on every login and every SIP registration: a handful of ranges, not a
+# routing table. The same cap for contacts and SIP users, API and Control Panel forms alike.
+MAX_IP_WHITELIST = 100
+IpWhitelist = Annotated[
+    list[str],
+    at_most(MAX_IP_WHITELIST),
+    Field(max_length=MAX_IP_WHITELIST),
+    AfterValidator(normalise_ip_list),
+]
 
 
 def check_email(value: str) -> str:

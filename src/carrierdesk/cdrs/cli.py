@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.csvio import csv_records
@@ -36,7 +37,10 @@ class RejectedFile:
         for rejection in rejections:
             values = dict(rejection.values or {})
             if self.writer is None:
-                handle = self.stack.enter_context(self.path.open("w", newline="", encoding="utf-8"))
+                # surrogateescape: bytes that were not UTF-8 go back out exactly as they came
+                handle = self.stack.enter_context(
+                    self.path.open("w", newline="", encoding="utf-8", errors="surrogateescape")
+                )
                 columns = ["row", "errors", *[c for c in values if c not in ("row", "errors")]]
                 self.writer = csv.DictWriter(handle, columns, extrasaction="ignore", restval="")
                 self.writer.writeheader()
@@ -96,7 +100,7 @@ def import_files(
         for name in files:
             try:
                 result, seconds = _import_one(name, progress)
-            except (AppError, OSError) as exc:
+            except (AppError, OSError, SQLAlchemyError) as exc:
                 failed = True
                 _print_failure(name, exc)
                 continue
@@ -124,5 +128,14 @@ def _print_failure(name: str, exc: Any) -> None:
         console.print(f"[red]{name}: {exc.detail}[/red]", soft_wrap=True)
         for error in exc.errors:
             console.print(f"  [red]{error.field}: {error.message}[/red]")
+    elif isinstance(exc, SQLAlchemyError):
+        # The database itself failed (unreachable, out of space): not a row's fault. What was
+        # committed stays; importing the file again finishes it (stored rows are duplicates).
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+        console.print(
+            f"[red]{name}: the database failed ({reason}); import the file again to finish "
+            "(rows already stored count as duplicates).[/red]",
+            soft_wrap=True,
+        )
     else:
         console.print(f"[red]{name}: {exc}[/red]", soft_wrap=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
 from carrierdesk.cdrs.fields import MAX_MONEY_DIGITS, TEXT_LIMITS, StoredColumns
+from carrierdesk.validation import text_problem
 
 ONE_SECOND = timedelta(seconds=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -48,6 +49,9 @@ def _text(row: Mapping[str, Any], column: str, errors: RowErrors, required: bool
         value = str(value)
     if len(value) > TEXT_LIMITS.get(column, 100):
         errors.add(column, f"must be at most {TEXT_LIMITS.get(column, 100)} characters")
+        return None
+    if not value.isprintable() and (problem := text_problem(value)) is not None:
+        errors.add(column, problem)  # a NUL, which PostgreSQL refuses, or a lone surrogate
         return None
     return value
 

@@ -5,19 +5,19 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from carrierdesk.validation import check_email, normalise_ip_list, normalise_phone
+from carrierdesk.validation import Input, IpWhitelist, check_email, normalise_phone
 
 ContactType = Literal["general", "billing", "technical", "noc", "sales", "rates", "management"]
 CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
 Email = Annotated[str, Field(max_length=320), AfterValidator(check_email)]
 Phone = Annotated[str | None, AfterValidator(normalise_phone)]
-IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
+IpList = IpWhitelist
 Notes = Annotated[str, Field(max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 SORTS = ("name", "-name", "email", "-email", "customer", "-customer", "created_at", "-created_at")
 
 
-class ContactFields(BaseModel):
+class ContactFields(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -53,7 +53,7 @@ class ContactUpdate(ContactFields):
     apply_at: datetime | None = None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Input):
     model_config = ConfigDict(extra="forbid")
 
     auto_generate: bool = True

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
-from carrierdesk.validation import normalise_currency
+from carrierdesk.validation import Input, normalise_currency
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
 Schedule = Literal["none", "daily", "weekly", "monthly"]
@@ -22,7 +22,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() or None if isinstance(value, str) else value
 
 
-class CustomerFields(BaseModel):
+class CustomerFields(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

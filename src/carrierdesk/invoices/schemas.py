@@ -12,22 +12,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from carrierdesk.cdrs.schemas import iso_z
 from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.models import Invoice
+from carrierdesk.validation import Input, at_most
 
 Timeframe = Literal["daily", "weekly", "monthly"]
 Status = Literal["issued", "paid", "void"]
-MAX_PERIODS = 100
+MAX_PERIODS = 366  # a year of daily invoices in one request
 
 
-class GenerateIn(BaseModel):
+class GenerateIn(Input):
     """POST /customers/{id}/invoices: one invoice per period start."""
 
     model_config = ConfigDict(extra="forbid")
 
     timeframe: Timeframe
-    period_starts: Annotated[list[date], Field(min_length=1, max_length=MAX_PERIODS)]
+    period_starts: Annotated[
+        list[date],
+        at_most(MAX_PERIODS, "period starts"),
+        Field(min_length=1, max_length=MAX_PERIODS),
+    ]
 
 
-class VoidIn(BaseModel):
+class VoidIn(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: Annotated[str, Field(min_length=1, max_length=500)]

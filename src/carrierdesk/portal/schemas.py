@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from carrierdesk.contacts.schemas import Name, Phone
+from carrierdesk.validation import Input
 
 
-class ProfileUpdate(BaseModel):
+class ProfileUpdate(Input):
     """What a contact may change of itself: name, phone, mobile (email is read-only)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -15,7 +16,7 @@ class ProfileUpdate(BaseModel):
     mobile: Phone = None
 
 
-class PasswordUpdate(BaseModel):
+class PasswordUpdate(Input):
     model_config = ConfigDict(extra="forbid")
 
     current_password: str

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carrierdesk.validation import Input
+
 # Invoice options (issue 5): printed on every invoice and its number.
 NumberPrefix = Annotated[str, Field(max_length=20, pattern=r"^[A-Za-z0-9/_.#-]*$")]
 NumberPadding = Annotated[int, Field(ge=1, le=12)]
@@ -29,7 +31,7 @@ class Options(BaseModel):
     invoice_payment_text: InvoiceText = ""
 
 
-class OptionsPatch(BaseModel):
+class OptionsPatch(Input):
     model_config = ConfigDict(extra="forbid")
 
     number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999_999)

@@ -14,7 +14,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from carrierdesk.validation import normalise_ip_list, normalise_ip_or_cidr
+from carrierdesk.validation import Input, IpWhitelist, normalise_ip_or_cidr
 
 
 def _lower(value: object) -> object:
@@ -48,7 +48,7 @@ def _not_too_wide(value: str) -> str:
 
 Protocol = Annotated[Literal["udp", "tcp", "tls"], BeforeValidator(_lower)]
 Quality = Annotated[Literal["narrow", "wide", "ultra_wide"], BeforeValidator(_lower)]
-IpList = Annotated[list[str], AfterValidator(normalise_ip_list)]
+IpList = IpWhitelist
 IpOrCidr = Annotated[str, AfterValidator(normalise_ip_or_cidr), AfterValidator(_not_too_wide)]
 Channels = Annotated[int | None, Field(ge=0, le=100_000)]
 Cps = Annotated[int | None, Field(ge=0, le=10_000)]
@@ -61,7 +61,7 @@ RoomName = Annotated[str, Field(min_length=1, max_length=100)]
 MaxMembers = Annotated[int, Field(ge=0, le=10_000)]
 
 
-class Fields(BaseModel):
+class Fields(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

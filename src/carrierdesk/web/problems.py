@@ -58,6 +58,29 @@ def problem_response(exc: AppError) -> JSONResponse:
     return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM, headers=headers)
 
 
+TOO_DEEP = "The JSON is nested too deeply: send flat objects and arrays."
+
+
+def is_json_too_deep(exc: BaseException | None) -> bool:
+    """json.loads ran out of stack on a body nested hundreds of levels deep (its own message
+    says so: a RecursionError of anything else is a bug and stays one)."""
+    return isinstance(exc, RecursionError) and "JSON" in str(exc)
+
+
+def data_problem(exc: Exception) -> Invalid:
+    """What a value the database refused is, by its SQLSTATE (PostgreSQL) or message. Every
+    field has its own rules before that, so this only names what slipped past them."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None)
+    if "NUL" in str(orig) or state in ("22021", "22P05"):  # not in the repertoire/encoding
+        return Invalid("A text in the request contains a character that cannot be stored (NUL).")
+    if state == "22001":  # string_data_right_truncation
+        return Invalid("A text in the request is longer than the database can store.")
+    if state in ("22007", "22008"):  # invalid_datetime_format, datetime_field_overflow
+        return Invalid("A date or time in the request is out of range.")
+    return Invalid("A number in the request is out of range.")
+
+
 def validation_problem(exc: RequestValidationError) -> AppError:
     errors = list(exc.errors())
     if any(e.get("type") in {"json_invalid", "model_attributes_type"} for e in errors):
@@ -90,9 +113,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
-    async def out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+    async def out_of_range(_request: Request, exc: Exception) -> JSONResponse:
         # A safety net: every field has its own bounds, so this only catches what slipped by.
-        return problem_response(Invalid("A number in the request is out of range."))
+        return problem_response(data_problem(exc))
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
+        # A lone surrogate ("\ud800" in JSON) that reached a driver: also a safety net only.
+        return problem_response(Invalid("A text in the request is not valid Unicode."))
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, exc: RecursionError) -> JSONResponse:
+        # An endpoint that parses its body itself (POST /cdrs) meets json.loads' limit here.
+        if is_json_too_deep(exc):
+            return problem_response(Malformed(TOO_DEEP))
+        raise exc
 
     @app.exception_handler(IntegrityError)
     async def integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
@@ -101,6 +136,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and is_json_too_deep(exc.__cause__):
+            # FastAPI's own body parsing answers 400 "error parsing the body": say why.
+            return problem_response(Malformed(TOO_DEEP))
         titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
         body = {
             "type": "about:blank",
