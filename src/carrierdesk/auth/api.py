@@ -12,6 +12,7 @@ from carrierdesk.auth.login import Person
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError
 from carrierdesk.models import User
+from carrierdesk.validation import Input
 from carrierdesk.web.http import (
     TransactionRoute,
     api_principal,
@@ -25,7 +26,7 @@ from carrierdesk.web.problems import responses
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionRoute)
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(Input):
     email: str
     password: str
     totp: str | None = None
