@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from carrierdesk.errors import AppError, TooManyAttempts
+from carrierdesk.errors import AppError
 from carrierdesk.portal import service
 from carrierdesk.web.forms import field_errors, page
-from carrierdesk.web.http import TransactionRoute, keep_changes
+from carrierdesk.web.http import TransactionRoute, keep_changes, with_retry_after
 from carrierdesk.web.templating import render
 
 HOME = "/portal/"
@@ -38,10 +38,9 @@ class PortalRoute(TransactionRoute):
 
 def error_page(request: Request, exc: AppError) -> HTMLResponse:
     context = {"title": exc.title, "detail": exc.detail, "status": exc.status}
-    response = render(request, "portal/error.html", context, status_code=exc.status)
-    if isinstance(exc, TooManyAttempts):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
+    return with_retry_after(
+        render(request, "portal/error.html", context, status_code=exc.status), exc
+    )
 
 
 def portal_page(
@@ -80,6 +79,4 @@ def refused(
         key = field if field in fields else "_form"
         errors[key] = f"{errors[key]}; {message}" if key in errors else message
     response = portal_page(request, db, name, {**context, "errors": errors}, status_code=exc.status)
-    if isinstance(exc, TooManyAttempts):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
+    return with_retry_after(response, exc)

@@ -34,6 +34,7 @@ CSRF_HEADER = "X-CSRF-Token"
 LOGIN_CSRF_COOKIE = "cd_login_form"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=Response)
 log = logging.getLogger("carrierdesk.http")
 
 
@@ -283,6 +284,14 @@ def check_login_form(request: Request, sent: str) -> None:
     kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not kept or not sent or not secrets.compare_digest(kept.encode(), sent.encode()):
         raise Forbidden("The login form has expired or did not come from this site; reload it.")
+
+
+def with_retry_after(response: R, exc: AppError) -> R:
+    """A page's answer to a refusal that says when to try again (429, 503)."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def set_session_cookie(response: Response, raw: str, cookie: str = SESSION_COOKIE) -> None:

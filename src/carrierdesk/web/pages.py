@@ -28,6 +28,7 @@ from carrierdesk.web.http import (
     EnrolmentRequired,
     LoginRequired,
     PortalLoginRequired,
+    with_retry_after,
 )
 from carrierdesk.web.problems import problem_response, validation_problem
 from carrierdesk.web.templating import render
@@ -71,12 +72,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        return render(
-            request,
-            "errors/error.html",
-            {"title": exc.title, "detail": exc.detail, "status": exc.status},
-            status_code=exc.status,
-        )
+        context = {"title": exc.title, "detail": exc.detail, "status": exc.status}
+        page = render(request, "errors/error.html", context, status_code=exc.status)
+        return with_retry_after(page, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

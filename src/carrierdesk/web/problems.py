@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
-from carrierdesk.errors import AppError, Conflict, FieldError, Invalid, Malformed, TooManyAttempts
+from carrierdesk.errors import AppError, Conflict, FieldError, Invalid, Malformed
 
 PROBLEM = "application/problem+json"
 
@@ -37,7 +37,9 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:  # FastAPI's o
         404: "Not found",
         409: "Conflict with existing data",
         422: "Invalid field values",
+        413: "Request body too large",
         429: "Too many attempts",
+        503: "Server busy (Retry-After says when to try again)",
     }
     return {
         s: {
@@ -54,7 +56,8 @@ WRITE = responses(400, 401, 403, 404, 409, 422)
 
 
 def problem_response(exc: AppError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM, headers=headers)
 
 
@@ -139,7 +142,12 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and is_json_too_deep(exc.__cause__):
             # FastAPI's own body parsing answers 400 "error parsing the body": say why.
             return problem_response(Malformed(TOO_DEEP))
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            401: "Not authenticated",
+            413: "Request body too large",
+        }
         body = {
             "type": "about:blank",
             "title": titles.get(exc.status_code, "Error"),
