@@ -82,6 +82,21 @@ def test_customer_name_via_the_control_panel_form(panel: Panel, db_url: str) -> 
     assert count(db_url, Customer) == 0
 
 
+def test_a_form_field_outside_the_schemas_is_refused_by_the_safety_net(
+    panel: Panel, db_url: str
+) -> None:
+    """The audit comment of any form: on PostgreSQL the driver refuses the NUL; the page
+    says so (422) instead of a 500, and nothing is stored."""
+    form = {**CUSTOMER_FORM, "audit_comment": "because\x00"}
+    answer = panel.post("/customers/new", form)
+    if db_url.startswith("sqlite"):  # SQLite stores a NUL: the comment is kept as typed
+        assert answer.status_code == 303
+        return
+    assert answer.status_code == 422
+    assert "cannot be stored (NUL)" in answer.text
+    assert count(db_url, Customer) == 0
+
+
 def test_contact_name_via_the_api_and_the_form(operator: Api, panel: Panel, db_url: str) -> None:
     customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
     audited = count(db_url, AuditEntry)

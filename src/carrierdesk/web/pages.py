@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from carrierdesk.audit.views import router as audit_views
@@ -30,7 +31,7 @@ from carrierdesk.web.http import (
     PortalLoginRequired,
     with_retry_after,
 )
-from carrierdesk.web.problems import problem_response, validation_problem
+from carrierdesk.web.problems import data_problem, problem_response, validation_problem
 from carrierdesk.web.templating import render
 
 ROUTERS = [
@@ -78,13 +79,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problem = validation_problem(exc)
-        return render(
-            request,
-            "errors/error.html",
-            {"title": problem.title, "detail": problem.detail, "status": problem.status},
-            status_code=problem.status,
-        )
+        return await app_error(request, validation_problem(exc))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_storable(request: Request, exc: Exception) -> Response:
+        # The safety net of the API's problems.install, for forms outside the schemas.
+        return await app_error(request, data_problem(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -73,6 +73,8 @@ def is_json_too_deep(exc: BaseException | None) -> bool:
 def data_problem(exc: Exception) -> Invalid:
     """What a value the database refused is, by its SQLSTATE (PostgreSQL) or message. Every
     field has its own rules before that, so this only names what slipped past them."""
+    if isinstance(exc, UnicodeEncodeError):  # a lone surrogate ("\ud800" in JSON)
+        return Invalid("A text in the request is not valid Unicode.")
     orig = getattr(exc, "orig", None) or exc
     state = getattr(orig, "sqlstate", None)
     if "NUL" in str(orig) or state in ("22021", "22P05"):  # not in the repertoire/encoding
@@ -116,14 +118,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
+    @app.exception_handler(UnicodeEncodeError)
     async def out_of_range(_request: Request, exc: Exception) -> JSONResponse:
         # A safety net: every field has its own bounds, so this only catches what slipped by.
         return problem_response(data_problem(exc))
-
-    @app.exception_handler(UnicodeEncodeError)
-    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
-        # A lone surrogate ("\ud800" in JSON) that reached a driver: also a safety net only.
-        return problem_response(Invalid("A text in the request is not valid Unicode."))
 
     @app.exception_handler(RecursionError)
     async def too_deep(_request: Request, exc: RecursionError) -> JSONResponse:
