@@ -145,6 +145,25 @@
     },
   ];
 
+  // --- spreadsheet safety (CSV / formula injection, OWASP; docs/decisions.md) ---------------
+  // A text cell starting with = + - @ TAB or CR would be a formula in Excel, LibreOffice or
+  // Sheets: Copy, Export CSV and Export XLSX put a ' in front of it (as cdrs.csv does), unless
+  // it is entirely a sign and digits (an E.164 number, a negative integer). Numbers stay
+  // numbers: only strings are looked at.
+  const FORMULA_START = /^[=+\-@\t\r]/;
+  const SIGNED_DIGITS = /^[+-][0-9]+$/;
+  function spreadsheetSafe(value) {
+    if (typeof value !== "string" || !FORMULA_START.test(value) || SIGNED_DIGITS.test(value)) {
+      return value;
+    }
+    return "'" + value;
+  }
+  // Tab-separated text for the clipboard: a value holding a tab, a line break or a quote is
+  // quoted (quotes doubled), as spreadsheets do, so that it cannot start a new cell.
+  function tsvCell(text) {
+    return /[\t\n\r"]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
   // --- copying: the selected ranges (or the whole grid), as tab-separated text -------------
   const copyable = (column) => column.isVisible() && column.getField() !== "action";
   function blocks() {
@@ -154,7 +173,8 @@
   }
   function cellText(row, column) {
     const value = row.getData()[column.getField()];
-    return value === null || value === undefined ? "" : String(value);
+    if (value === null || value === undefined) return "";
+    return typeof value === "string" ? tsvCell(spreadsheetSafe(value)) : String(value);
   }
   function clipboardText(headers) {
     const lines = [];
@@ -209,7 +229,11 @@
     selectableRangeColumns: true,
     selectableRangeRows: true,
     selectableRangeClearCells: false,
-    columnDefaults: { headerSort: false, contextMenu: menu, resizable: true },
+    columnDefaults: {
+      headerSort: false, contextMenu: menu, resizable: true,
+      // Export CSV / XLSX: the same rule as the clipboard (the XLSX cell is text, never a formula)
+      accessorDownload: (value) => spreadsheetSafe(value),
+    },
     rowHeader: {
       resizable: false, frozen: true, width: 32, hozAlign: "center", headerSort: false,
       formatter: "rownum", field: "_row", download: false, clipboard: false,
