@@ -46,8 +46,14 @@ lint: install
 test: install test-tools lint
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# `make bench` runs every benchmark; `make bench load` (or any part of a name) runs those only.
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+BENCH_NAMES := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_NAMES):;@:)
+endif
+
 bench: install
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_NAMES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules $(VENDOR) var .pytest_cache .mypy_cache .ruff_cache
