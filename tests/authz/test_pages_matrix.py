@@ -134,6 +134,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         ("POST", f"/delay-log/{change}/cancel", "writer", ALLOWED),
         ("GET", "/audit-log", "staff", 200),
         ("GET", "/email-log", "staff", 200),
+        ("POST", "/email-log/999999/reveal", "admin", 404),  # admins only (issue 9)
         ("GET", "/portal", "public", 307),
         ("GET", "/portal/", "contact", 200),
         ("GET", "/portal/summary.json", "contact", 200),
@@ -231,6 +232,7 @@ def test_the_matrix_covers_every_page(world: tuple[Any, World]) -> None:
             ("/delay-log/", "change_id"),
             ("/settings/tokens/", "token_id"),
             ("/settings/users/", "user_id"),
+            ("/email-log/", "message_id"),
         ):
             head, _, tail = path.partition(prefix)
             if not head and tail[:1].isdigit():
