@@ -227,3 +227,48 @@ def test_several_worker_processes_serve_one_database(db_url: str) -> None:
         os.killpg(server.process.pid, signal.SIGTERM)
         server.process.wait(timeout=15)
     assert count(db_url, Customer) == 40
+
+
+def test_slow_readers_of_downloads_hold_no_database_connection(db_url: str) -> None:
+    """Three clients that stop reading a large CDR report half-way must not take the pool's
+    three connections: the report is spooled first, then sent from the file."""
+    headers = token(db_url)
+    with serving(db_url, db_connections="3") as server:
+        customer = add_contact(server.api, headers)["customer_id"]
+        t0 = "2026-10-05T12:00:00Z"
+        for batch in range(6):  # about 12 MB of CSV: more than the sockets buffer
+            rows = [
+                {
+                    "call_id": f"c{batch}-{i}",
+                    "customer_id": customer,
+                    "start_time": t0,
+                    "end_time": "2026-10-05T12:01:10Z",
+                    "answer_time": "2026-10-05T12:00:10Z",
+                    "duration": 60,
+                    "callee": "+442079460958",
+                    "caller": "+12025550143",
+                    "sip_code": 200,
+                    "charge": "0.012500",
+                    "cost": "0.010000",
+                }
+                for i in range(10_000)
+            ]
+            stored = httpx.post(f"{server.api}/cdrs", json=rows, headers=headers, timeout=60)
+            assert stored.json()["accepted"] == 10_000
+        report = f"{server.api}/customers/{customer}/cdrs.csv?from=2026-10-01&to=2026-11-01"
+        readers = [httpx.Client(headers=headers, timeout=30) for _ in range(3)]
+        streams = [client.stream("GET", report) for client in readers]
+        try:
+            for stream in streams:
+                response = stream.__enter__()
+                assert response.status_code == 200
+                next(response.iter_bytes(65536))  # then stop reading
+            began = time.monotonic()
+            answer = httpx.get(f"{server.api}/customers/{customer}", headers=headers, timeout=30)
+            assert answer.status_code == 200
+            assert time.monotonic() - began < 2
+        finally:
+            for stream in streams:
+                stream.__exit__(None, None, None)
+            for client in readers:
+                client.close()

@@ -16,9 +16,9 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.cdrs import reports, service
 from carrierdesk.cdrs.csvio import Record, csv_records, decode
 from carrierdesk.cdrs.schemas import INGEST_BODY, CdrOut, CdrPage, IngestOut, RejectionOut
-from carrierdesk.db import get_engine
 from carrierdesk.errors import Invalid, Malformed
-from carrierdesk.web.http import TransactionRoute, api_principal, get_db
+from carrierdesk.web.downloads import csv_download
+from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["cdrs"], route_class=TransactionRoute)
@@ -62,7 +62,7 @@ def _records(content_type: str, body: bytes) -> list[Record]:
 
 @router.get("/customers/{customer_id}/cdrs", response_model=CdrPage, responses=READ)
 def list_cdrs(
-    customer_id: int,
+    customer_id: RecordId,
     start: datetime | date | None = Query(None, alias="from", description="start_time from"),
     end: datetime | date | None = Query(None, alias="to", description="start_time before"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
@@ -81,8 +81,7 @@ def list_cdrs(
     responses={**READ, 200: {"content": {"text/csv": {}}, "description": "The CDR report"}},
 )
 def download_cdrs(
-    request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     start: datetime | date | None = Query(None, alias="from"),
     end: datetime | date | None = Query(None, alias="to"),
     timeframe: Literal["24h", "daily", "weekly", "monthly"] | None = None,
@@ -95,9 +94,4 @@ def download_cdrs(
     plan = reports.plan_report(
         db, principal, customer_id, start, end, timeframe, period_start, columns
     )
-    engine = get_engine(request.app.state.database_url)
-    return StreamingResponse(
-        reports.stream_report(engine, plan),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename={plan.filename}"},
-    )
+    return csv_download(reports.spool_report(db, plan), plan.filename)

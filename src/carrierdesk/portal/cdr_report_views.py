@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth.principals import Principal
 from carrierdesk.cdrs import reports
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
-from carrierdesk.db import get_engine
 from carrierdesk.errors import Invalid
 from carrierdesk.models.base import utcnow
 from carrierdesk.portal.web import PortalRoute, portal_page
+from carrierdesk.web.downloads import csv_download
 from carrierdesk.web.http import get_db, portal_principal
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
@@ -44,7 +44,6 @@ def _recent_months(today: date) -> list[date]:
 
 @router.get("/cdrs.csv")
 def cdr_report(
-    request: Request,
     timeframe: str = "",
     period_start: str = "",
     principal: Principal = Depends(portal_principal),
@@ -60,12 +59,7 @@ def cdr_report(
         period_start=_moment(period_start),
         columns=CUSTOMER_COLUMNS,
     )
-    engine = get_engine(request.app.state.database_url)
-    return StreamingResponse(
-        reports.stream_report(engine, plan),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename={plan.filename}"},
-    )
+    return csv_download(reports.spool_report(db, plan), plan.filename)
 
 
 def _moment(value: str) -> datetime | None:
