@@ -107,6 +107,7 @@ def endpoints(ids: dict[str, Any]) -> list[tuple[str, str, str, Any, int, str]]:
         ("DELETE", f"/scheduled-changes/{ids['change']}", "staff_write", None, 204, ""),
         ("GET", "/audit-log", "staff_read", None, 200, ""),
         ("GET", "/outbox", "staff_read", None, 200, ""),
+        ("POST", "/outbox/999999/reveal", "admin", None, 404, ""),  # admins only (issue 9)
         ("GET", "/settings/options", "staff_read", None, 200, ""),
         ("PATCH", "/settings/options", "admin", {"auto_logout_minutes": 30}, 200, ""),
         ("POST", "/cdrs", "staff_write", [new_cdr], 200, ""),
@@ -120,7 +121,7 @@ def endpoints(ids: dict[str, Any]) -> list[tuple[str, str, str, Any, int, str]]:
             "a",
         ),
         ("GET", f"/customers/{a}/summary?timeframe=daily", "customer_read", None, 200, "a"),
-        ("POST", "/summary/refresh", "staff_read", None, 200, ""),
+        ("POST", "/summary/refresh", "staff_write", None, 200, ""),
         ("GET", f"/customers/{a}/invoices", "customer_read", None, 200, "a"),
         (
             "POST",
@@ -217,6 +218,7 @@ def template_of(path: str, ids: dict[str, Any]) -> str:
         "invoices": "invoice_id",
         "number-blocks": "block_id",
         "scheduled-changes": "change_id",
+        "outbox": "message_id",
     }
     parts = path.split("?")[0].split("/")
     for i in range(1, len(parts)):

@@ -165,7 +165,8 @@ def _period_start(value: Any) -> datetime:
 
 
 def refresh_now(session: Session, principal: Principal) -> datetime | None:
-    """Summary › refresh: bring every summary up to date with every CDR stored so far."""
-    require_staff(principal, "read")
+    """Summary › refresh: bring every summary up to date with every CDR stored so far. It
+    writes (the summary tables and their refresh mark), so operators and admins only."""
+    require_staff(principal, "write")
     refresh(session)
     return refreshed_at(session)
