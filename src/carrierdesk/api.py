@@ -6,6 +6,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carrierdesk import __version__
 from carrierdesk.audit.api import router as audit_router
@@ -55,6 +59,64 @@ def health(db: Session = Depends(get_db)) -> Health:
     return Health(status="ok", database="ok")
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class AllowedMethods:
+    """Every API path answers OPTIONS (204, `Allow` listing its methods) and HEAD (its GET
+    without the body), and a 405 lists every method of the path. Starlette's own 405 names
+    only the first route of a path that several routes share (`GET /customers/{id}` hid its
+    PATCH and DELETE). Plain ASGI, so streamed answers stay streamed."""
+
+    def __init__(self, app: ASGIApp, router: Router) -> None:
+        self.app = app
+        self.router = router
+
+    def allowed(self, scope: Scope) -> str:
+        """The `Allow` value of the request's path ("" when no route has that path): each
+        method is tried on the router as it would route it, so included routers count too."""
+        methods = {m for m in METHOD_ORDER[2:-1] if self._routes(scope, m)}
+        if self._routes(scope, "GET"):
+            methods |= {"GET", "HEAD"}
+        if not methods:
+            return ""
+        return ", ".join(m for m in METHOD_ORDER if m in methods | {"OPTIONS"})
+
+    def _routes(self, scope: Scope, method: str) -> bool:
+        probe = {"type": "http", "method": method, "path": scope["path"]}
+        probe["root_path"] = scope.get("root_path", "")
+        return any(r.matches(probe)[0] is Match.FULL for r in self.router.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        if method in ("OPTIONS", "HEAD") and (allow := self.allowed(scope)):
+            if method == "OPTIONS":
+                await Response(status_code=204, headers={"Allow": allow})(scope, receive, send)
+                return
+            if "GET" in allow.split(", "):
+                await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+                return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                MutableHeaders(scope=message)["Allow"] = self.allowed(scope)
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers_only
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="carrierdesk API",
@@ -69,4 +131,5 @@ def create_api() -> FastAPI:
     api.include_router(health_router)
     for router in ROUTERS:
         api.include_router(router)
+    api.add_middleware(AllowedMethods, router=api.router)
     return api

@@ -13,7 +13,7 @@ from carrierdesk.auth import service, users
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import Invalid
 from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted, text
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 
@@ -57,7 +57,7 @@ def create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
+    token_id: RecordId, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
 ) -> Response:
     token = service.revoke_api_token(db, principal, token_id)
     return redirect("/settings/tokens", f"Token '{token.name}' revoked.")
@@ -112,7 +112,7 @@ def create_user(
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
 def update_user(
     request: Request,
-    user_id: int,
+    user_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),

@@ -14,7 +14,7 @@ from carrierdesk.cdrs import reports
 from carrierdesk.customers.service import get_customer
 from carrierdesk.errors import Invalid
 from carrierdesk.web.forms import page
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 100
@@ -32,7 +32,7 @@ def _moment(value: str, field: str) -> datetime | None:
 @router.get("/customers/{customer_id}/cdrs", response_class=HTMLResponse)
 def customer_cdrs(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     start: str = "",
     end: str = "",
     cursor: str = "",

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.contacts import service
 from carrierdesk.contacts.schemas import (
+    CONTACT_TYPES,
+    SORTS,
     ContactCreate,
     ContactList,
     ContactOut,
@@ -65,11 +67,11 @@ def create_contact(
 def global_contacts(
     q: str | None = None,
     customer_id: IdFilter = None,
-    contact_type: str | None = None,
+    contact_type: str | None = Query(None, json_schema_extra={"enum": list(CONTACT_TYPES)}),
     email_verified: bool | None = None,
     mobile_verified: bool | None = None,
     enabled: bool | None = None,
-    sort: str = "name",
+    sort: str = Query("name", json_schema_extra={"enum": list(SORTS)}),
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),

@@ -37,7 +37,14 @@ from carrierdesk.web.forms import (
     submitted,
     text,
 )
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.http import (
+    IdFilter,
+    RecordId,
+    TransactionRoute,
+    get_db,
+    web_principal,
+    web_writer,
+)
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -108,7 +115,7 @@ def _companies(db: Session, principal: Principal) -> list[Customer]:
 @router.get("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
 def new_contact(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -120,7 +127,7 @@ def new_contact(
 @router.get("/contacts/new", response_class=HTMLResponse)
 def new_global_contact(
     request: Request,
-    customer_id: int | None = None,
+    customer_id: IdFilter = None,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -132,7 +139,7 @@ def new_global_contact(
 @router.post("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
 def create_contact(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -228,7 +235,7 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
 @router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
 def edit_contact(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     return_to: str = "",
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -247,7 +254,7 @@ def edit_contact(
 @router.post("/contacts/{contact_id}/edit", response_class=HTMLResponse)
 def update_contact(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -302,7 +309,7 @@ def _after_update(form: FormData, contact: Contact, result: Contact | ScheduledC
 @router.get("/contacts/{contact_id}/password", response_class=HTMLResponse)
 def password_form(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -314,7 +321,7 @@ def password_form(
 @router.post("/contacts/{contact_id}/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -343,7 +350,7 @@ def change_password(
 @router.get("/contacts/{contact_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -355,7 +362,7 @@ def confirm_delete(
 @router.get("/customers/{customer_id}/contacts/delete", response_class=HTMLResponse)
 def confirm_delete_selected(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     ids: list[int] = Query(default=[]),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -395,7 +402,7 @@ def delete_contacts(
 @router.get("/contacts/{contact_id}/portal-login", response_class=HTMLResponse)
 def portal_login_page(
     request: Request,
-    contact_id: int,
+    contact_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -405,7 +412,7 @@ def portal_login_page(
 
 @router.post("/contacts/{contact_id}/portal-login")
 def portal_login(
-    contact_id: int,
+    contact_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -431,7 +438,7 @@ def global_contacts(
     mobile_verified: str = "",
     enabled: str = "",
     sort: str = "name",
-    customer_id: int | None = None,
+    customer_id: IdFilter = None,
     offset: int = 0,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers import service
-from carrierdesk.customers.schemas import CustomerCreate, CustomerList, CustomerOut, CustomerUpdate
+from carrierdesk.customers.schemas import (
+    STATUSES,
+    CustomerCreate,
+    CustomerList,
+    CustomerOut,
+    CustomerUpdate,
+)
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
 from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db
@@ -24,7 +30,7 @@ def customer_out(customer: Customer, contacts: int = 0) -> CustomerOut:
 @router.get("/customers", response_model=CustomerList, responses=READ)
 def list_customers(
     q: str | None = None,
-    status: str | None = None,
+    status: str | None = Query(None, json_schema_extra={"enum": list(STATUSES)}),
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),

@@ -27,7 +27,7 @@ from carrierdesk.web.forms import (
     submitted,
     text,
 )
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -141,7 +141,7 @@ def create_customer(
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
 def customer_main(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -162,7 +162,7 @@ def customer_main(
 @router.get("/customers/{customer_id}/contacts-panel", response_class=HTMLResponse)
 def contacts_panel(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -178,7 +178,7 @@ def contacts_panel(
 @router.get("/customers/{customer_id}/edit", response_class=HTMLResponse)
 def edit_customer(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -189,7 +189,7 @@ def edit_customer(
 @router.post("/customers/{customer_id}/edit", response_class=HTMLResponse)
 def update_customer(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
@@ -230,7 +230,7 @@ def _after_update(customer_id: int, name: str, result: object, save: str) -> Res
 @router.get("/customers/{customer_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -242,7 +242,7 @@ def confirm_delete(
 @router.post("/customers/{customer_id}/delete", response_class=HTMLResponse)
 def delete_customer(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -259,7 +259,7 @@ def delete_customer(
 @router.get("/customers/{customer_id}/portal-menu", response_class=HTMLResponse)
 def portal_menu(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:

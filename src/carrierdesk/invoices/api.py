@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
@@ -19,7 +19,8 @@ from carrierdesk.invoices.schemas import (
     VoidIn,
 )
 from carrierdesk.models import Invoice
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.models.invoices import INVOICE_STATUSES
+from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["invoices"], route_class=TransactionRoute)
@@ -31,8 +32,8 @@ def invoice_out(db: Session, invoice: Invoice) -> InvoiceOut:
 
 @router.get("/customers/{customer_id}/invoices", response_model=InvoiceList, responses=READ)
 def list_customer_invoices(
-    customer_id: int,
-    status: str | None = None,
+    customer_id: RecordId,
+    status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -50,7 +51,7 @@ def list_customer_invoices(
     responses=WRITE,
 )
 def generate_invoices(
-    customer_id: int,
+    customer_id: RecordId,
     body: GenerateIn,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -66,7 +67,7 @@ def generate_invoices(
     responses=WRITE,
 )
 def auto_generate(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> GeneratedOut:
@@ -88,8 +89,8 @@ def auto_generate(
 
 @router.get("/invoices", response_model=InvoiceList, responses=READ)
 def list_invoices(
-    customer_id: int | None = None,
-    status: str | None = None,
+    customer_id: IdFilter = None,
+    status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
     issued_from: date | None = None,
     issued_to: date | None = None,
     page: Page = Depends(),
@@ -112,7 +113,7 @@ def list_invoices(
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=READ)
 def get_invoice(
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> InvoiceOut:
@@ -125,7 +126,7 @@ def get_invoice(
     responses={**READ, 200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
 )
 def get_invoice_pdf(
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -143,7 +144,7 @@ def pdf_response(db: Session, invoice: Invoice) -> Response:
 
 @router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=WRITE)
 def void_invoice(
-    invoice_id: int,
+    invoice_id: RecordId,
     body: VoidIn,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -154,7 +155,7 @@ def void_invoice(
 
 @router.post("/invoices/{invoice_id}/mark-paid", response_model=InvoiceOut, responses=WRITE)
 def mark_paid(
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> InvoiceOut:

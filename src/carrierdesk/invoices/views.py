@@ -24,7 +24,7 @@ from carrierdesk.invoices.schemas import InvoiceOut, VoidIn
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
 from carrierdesk.web.forms import FORM_ERRORS, page, parse, redirect, refusal, submitted, text
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -98,7 +98,7 @@ def invoice_list(
 @router.get("/customers/{customer_id}/invoices", response_class=HTMLResponse)
 def customer_invoices(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     offset: int = 0,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
@@ -121,7 +121,7 @@ def customer_invoices(
 
 @router.post("/customers/{customer_id}/invoices/auto-generate", response_class=HTMLResponse)
 def auto_generate(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -161,7 +161,7 @@ def _view(
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
 def invoice_page(
     request: Request,
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -170,7 +170,7 @@ def invoice_page(
 
 @router.get("/invoices/{invoice_id}/pdf")
 def invoice_pdf(
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -180,7 +180,7 @@ def invoice_pdf(
 @router.post("/invoices/{invoice_id}/mark-paid", response_class=HTMLResponse)
 def mark_paid(
     request: Request,
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -194,7 +194,7 @@ def mark_paid(
 @router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)
 def void(
     request: Request,
-    invoice_id: int,
+    invoice_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),

@@ -7,7 +7,7 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.numbering import service
 from carrierdesk.numbering.extensions import FREE_LIMIT_MAX, free_extensions
 from carrierdesk.numbering.schemas import BlockList, BlockOut, FreeExtensions
-from carrierdesk.web.http import TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["numbering"], route_class=TransactionRoute)
@@ -15,7 +15,7 @@ router = APIRouter(tags=["numbering"], route_class=TransactionRoute)
 
 @router.get("/customers/{customer_id}/number-blocks", response_model=BlockList, responses=READ)
 def list_blocks(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> BlockList:
@@ -31,7 +31,7 @@ def list_blocks(
     summary="Assign the next available block",
 )
 def assign_block(
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> BlockOut:
@@ -40,7 +40,7 @@ def assign_block(
 
 @router.delete("/number-blocks/{block_id}", status_code=204, responses=WRITE)
 def delete_block(
-    block_id: int,
+    block_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -52,7 +52,7 @@ def delete_block(
     "/customers/{customer_id}/extensions/free", response_model=FreeExtensions, responses=READ
 )
 def free(
-    customer_id: int,
+    customer_id: RecordId,
     limit: int = Query(100, ge=1, le=FREE_LIMIT_MAX),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),

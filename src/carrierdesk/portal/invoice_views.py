@@ -14,7 +14,7 @@ from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.invoices.api import pdf_response
 from carrierdesk.invoices.schemas import InvoiceOut
 from carrierdesk.portal.web import PortalRoute, portal_page
-from carrierdesk.web.http import get_db, portal_principal
+from carrierdesk.web.http import RecordId, get_db, portal_principal
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -46,7 +46,7 @@ def invoices(
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
 def invoice(
     request: Request,
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(portal_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -61,7 +61,7 @@ def invoice(
 
 @router.get("/invoices/{invoice_id}/pdf")
 def invoice_pdf(
-    invoice_id: int,
+    invoice_id: RecordId,
     principal: Principal = Depends(portal_principal),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
@@ -14,7 +14,7 @@ router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 
 @router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
 def list_changes(
-    status: str | None = None,
+    status: str | None = Query(None, json_schema_extra={"enum": list(service.STATUSES)}),
     customer_id: IdFilter = None,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),

@@ -13,7 +13,7 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
 from carrierdesk.web.forms import FORM_ERRORS, page, redirect, refusal, submitted
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -60,7 +60,7 @@ def _delay_log(
 @router.post("/delay-log/{change_id}/cancel", response_class=HTMLResponse)
 def cancel(
     request: Request,
-    change_id: int,
+    change_id: RecordId,
     form: FormData = Depends(submitted),
     principal: Principal = Depends(web_writer),
     db: Session = Depends(get_db),

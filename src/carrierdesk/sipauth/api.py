@@ -22,7 +22,7 @@ from carrierdesk.sipauth.schemas import (
     SipUserOut,
     SipUserUpdate,
 )
-from carrierdesk.web.http import Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["sip users, IP auth, conferences"], route_class=TransactionRoute)
@@ -45,7 +45,7 @@ def _ip_out(entry: IpAuth, warnings: list[str]) -> IpAuthOut:
 
 @router.get("/customers/{customer_id}/sip-users", response_model=SipUserList, responses=READ)
 def list_sip_users(
-    customer_id: int,
+    customer_id: RecordId,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -62,7 +62,7 @@ def list_sip_users(
     description="With no password, one is generated and returned once as `password`.",
 )
 def create_sip_user(
-    customer_id: int,
+    customer_id: RecordId,
     body: SipUserCreate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -72,7 +72,7 @@ def create_sip_user(
 
 @router.get("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=READ)
 def get_sip_user(
-    sip_user_id: int,
+    sip_user_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> SipUserOut:
@@ -81,7 +81,7 @@ def get_sip_user(
 
 @router.patch("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=WRITE)
 def update_sip_user(
-    sip_user_id: int,
+    sip_user_id: RecordId,
     body: SipUserUpdate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -96,7 +96,7 @@ def update_sip_user(
     description="Sets the given password, or generates one and returns it once.",
 )
 def reset_sip_password(
-    sip_user_id: int,
+    sip_user_id: RecordId,
     body: SipPasswordReset,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -106,7 +106,7 @@ def reset_sip_password(
 
 @router.delete("/sip-users/{sip_user_id}", status_code=204, responses=WRITE)
 def delete_sip_user(
-    sip_user_id: int,
+    sip_user_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -119,7 +119,7 @@ def delete_sip_user(
 
 @router.get("/customers/{customer_id}/ip-auth", response_model=IpAuthList, responses=READ)
 def list_ip_auth(
-    customer_id: int,
+    customer_id: RecordId,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -136,7 +136,7 @@ def list_ip_auth(
     description="An address another entry already covers is accepted, with `warnings`.",
 )
 def create_ip_auth(
-    customer_id: int,
+    customer_id: RecordId,
     body: IpAuthCreate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -146,7 +146,7 @@ def create_ip_auth(
 
 @router.get("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=READ)
 def get_ip_auth(
-    entry_id: int,
+    entry_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> IpAuthOut:
@@ -156,7 +156,7 @@ def get_ip_auth(
 
 @router.patch("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=WRITE)
 def update_ip_auth(
-    entry_id: int,
+    entry_id: RecordId,
     body: IpAuthUpdate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -166,7 +166,7 @@ def update_ip_auth(
 
 @router.delete("/ip-auth/{entry_id}", status_code=204, responses=WRITE)
 def delete_ip_auth(
-    entry_id: int,
+    entry_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -179,7 +179,7 @@ def delete_ip_auth(
 
 @router.get("/customers/{customer_id}/conferences", response_model=ConferenceList, responses=READ)
 def list_rooms(
-    customer_id: int,
+    customer_id: RecordId,
     page: Page = Depends(),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -195,7 +195,7 @@ def list_rooms(
     responses=WRITE,
 )
 def create_room(
-    customer_id: int,
+    customer_id: RecordId,
     body: ConferenceCreate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -205,7 +205,7 @@ def create_room(
 
 @router.get("/conferences/{room_id}", response_model=ConferenceOut, responses=READ)
 def get_room(
-    room_id: int,
+    room_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ConferenceOut:
@@ -214,7 +214,7 @@ def get_room(
 
 @router.patch("/conferences/{room_id}", response_model=ConferenceOut, responses=WRITE)
 def update_room(
-    room_id: int,
+    room_id: RecordId,
     body: ConferenceUpdate,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
@@ -224,7 +224,7 @@ def update_room(
 
 @router.delete("/conferences/{room_id}", status_code=204, responses=WRITE)
 def delete_room(
-    room_id: int,
+    room_id: RecordId,
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -10,7 +10,7 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
 from carrierdesk.numbering.service import has_blocks
 from carrierdesk.web.forms import page
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 
@@ -31,7 +31,7 @@ def _tab(
 @router.get("/customers/{customer_id}/auth", response_class=HTMLResponse)
 def auth_tab(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -41,7 +41,7 @@ def auth_tab(
 @router.get("/customers/{customer_id}/conferences", response_class=HTMLResponse)
 def conferences_tab(
     request: Request,
-    customer_id: int,
+    customer_id: RecordId,
     principal: Principal = Depends(web_principal),
     db: Session = Depends(get_db),
 ) -> Response:

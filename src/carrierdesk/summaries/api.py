@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth.principals import Principal
 from carrierdesk.summaries import service
 from carrierdesk.summaries.schemas import RefreshOut, SummaryOut
-from carrierdesk.web.http import TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["summaries"], route_class=TransactionRoute)
@@ -19,7 +19,7 @@ router = APIRouter(tags=["summaries"], route_class=TransactionRoute)
 
 @router.get("/customers/{customer_id}/summary", response_model=SummaryOut, responses=READ)
 def get_summary(
-    customer_id: int,
+    customer_id: RecordId,
     timeframe: Literal["24h", "daily", "weekly", "monthly"] = "daily",
     start: datetime | date | None = Query(None, alias="from", description="first period"),
     end: datetime | date | None = Query(None, alias="to", description="end (exclusive)"),

@@ -183,10 +183,15 @@ def api_principal(
     )
 
 
+MAX_OFFSET = 2**63 - 1  # OFFSET is a 64-bit integer on both databases
+
+
 class Page:
     """`limit` (default 50, max 500) and `offset`, as every list of the API takes them."""
 
-    def __init__(self, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+    def __init__(
+        self, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+    ):
         self.limit = limit
         self.offset = offset
 
