@@ -21,3 +21,16 @@ def test_unknown_path_is_a_problem_404(anonymous: Api) -> None:
     response = anonymous.get("/no-such-thing")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_health_says_503_when_the_database_does_not_answer() -> None:
+    from fastapi.testclient import TestClient
+
+    from carrierdesk.app import create_app
+    from e2e.server import free_port
+
+    closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
+    with TestClient(create_app(closed)) as client:
+        response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json()["detail"] == "The database does not answer."
