@@ -158,6 +158,8 @@ def test_viewer_sees_no_edit_buttons_and_cannot_post(
     assert "Ann Lee" in page
     for control in ("/edit", "Add contact", "Delete selected", "Change Password"):
         assert control not in page
+    assert 'id="summary-refresh"' not in page  # a refresh is a write (issue 9, gap 10)
+    assert 'id="summary-refresh"' in panel.get(f"/customers/{customer_id}").text
     answer = viewer_panel.post("/customers/new", {**CUSTOMER_FORM, "reference": "V-1"})
     assert answer.status_code == 403
     assert "may not make changes" in answer.text

@@ -358,7 +358,7 @@
     table.redraw(true);
     table.recalc();
   });
-  document.getElementById("summary-refresh").addEventListener("click", async (event) => {
+  document.getElementById("summary-refresh")?.addEventListener("click", async (event) => {
     const button = event.currentTarget;
     button.disabled = true;
     try {
