@@ -8,14 +8,14 @@ import threading
 from typing import Any
 
 import typer
-from rich.console import Console
 
-from carrierdesk.auth.principals import CLI
+from carrierdesk import terminal
 from carrierdesk.cdrs.cli import cdr_app
-from carrierdesk.config import get_settings
-from carrierdesk.db import transaction
 from carrierdesk.invoices.cli import invoices_app
 from carrierdesk.summaries.cli import summary_app
+
+# Each command imports what it needs when it runs, so that `carrierdesk --help` (and every
+# command) starts without loading the whole application.
 
 app = typer.Typer(
     help="carrierdesk: the customer back office of a VoIP carrier.",
@@ -25,17 +25,17 @@ app = typer.Typer(
 app.add_typer(cdr_app, name="cdr")
 app.add_typer(summary_app, name="summary")
 app.add_typer(invoices_app, name="invoices")
-console = Console()
 ROLE_HELP = "admin, operator or viewer"
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
+    from carrierdesk.config import get_settings
     from carrierdesk.migrate import upgrade
 
     upgrade(get_settings().database_url)
-    console.print("[green]Database schema is up to date.[/green]")
+    terminal.console().print("[green]Database schema is up to date.[/green]")
 
 
 @app.command()
@@ -54,13 +54,14 @@ def serve(
     import uvicorn
 
     from carrierdesk.app import create_app
+    from carrierdesk.config import get_settings
     from carrierdesk.worker.loop import start_in_thread
 
     settings = get_settings()
     processes = workers or default_workers(settings.is_sqlite)
     migrate()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    console.print(
+    terminal.console().print(
         f"Control Panel: [bold]http://{host}:{port}/[/bold]  API: http://{host}:{port}/api/v1/docs"
         f"  ({processes} server process{'es' if processes > 1 else ''})"
     )
@@ -96,6 +97,7 @@ def default_workers(sqlite: bool) -> int:
 @app.command()
 def worker() -> None:
     """Run the background worker alone (any number may run against one PostgreSQL)."""
+    from carrierdesk.config import get_settings
     from carrierdesk.worker.loop import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -113,18 +115,20 @@ def create_admin(
     role: str = typer.Option("admin", help=ROLE_HELP),
 ) -> None:
     """Create a Control Panel user."""
+    from carrierdesk.auth.principals import CLI
     from carrierdesk.auth.service import create_user
+    from carrierdesk.db import transaction
     from carrierdesk.errors import AppError
 
     try:
         with transaction() as session:
             user, secret = create_user(session, CLI, email, role, password)
     except AppError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
+        terminal.console().print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"Created {user.role} [bold]{user.email}[/bold]")
+    terminal.console().print(f"Created {user.role} [bold]{user.email}[/bold]")
     if password is None:
-        console.print(f"Password (shown once): [bold]{secret}[/bold]")
+        terminal.console().print(f"Password (shown once): [bold]{secret}[/bold]")
 
 
 @app.command("create-token")
@@ -133,14 +137,16 @@ def create_token(
     role: str = typer.Option("operator", help=ROLE_HELP),
 ) -> None:
     """Print a new API bearer token (shown once)."""
+    from carrierdesk.auth.principals import CLI
     from carrierdesk.auth.service import create_api_token
+    from carrierdesk.db import transaction
     from carrierdesk.errors import AppError
 
     try:
         with transaction() as session:
             _token, raw = create_api_token(session, CLI, name, role)
     except AppError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
+        terminal.console().print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
     print(raw)
 
@@ -150,25 +156,27 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when data exists"),
 ) -> None:
     """Fill an empty database with a realistic demo account."""
+    from carrierdesk.config import get_settings
+    from carrierdesk.db import transaction
     from carrierdesk.demo import DEMO_ADMIN, DEMO_PASSWORD, has_demo_admin, load_demo
 
     with transaction() as session:
         result = load_demo(session, only_if_empty=if_empty)
     if result is None:
-        console.print("The database already holds data: demo data not loaded.")
+        terminal.console().print("The database already holds data: demo data not loaded.")
     else:
-        console.print(
+        terminal.console().print(
             f"Demo account loaded: {result.customers} customers, {result.contacts} contacts."
         )
     with transaction() as session:
         demo_login = has_demo_admin(session)
     if demo_login:
-        console.print(
+        terminal.console().print(
             f"Control Panel: [bold]{get_settings().base_url}/[/bold]  login "
             f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]"
         )
     else:
-        console.print(
+        terminal.console().print(
             f"Control Panel: [bold]{get_settings().base_url}/[/bold] (log in with "
             "your admin; `carrierdesk create-admin --email …` makes one)"
         )

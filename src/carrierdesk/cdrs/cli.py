@@ -8,21 +8,18 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.cdrs.csvio import csv_records
-from carrierdesk.cdrs.service import IngestResult, Rejection, import_stream
-from carrierdesk.errors import AppError
+from carrierdesk import terminal
+
+if TYPE_CHECKING:  # the command's own imports wait until it runs: `--help` starts at once
+    from rich.progress import Progress
+
+    from carrierdesk.cdrs.service import IngestResult, Rejection
 
 cdr_app = typer.Typer(help="CDRs: import canonical CSV files.", no_args_is_help=True)
-console = Console()
 
 
 class RejectedFile:
@@ -60,6 +57,10 @@ def _rejected_path(name: str) -> Path:
 
 
 def _import_one(name: str, progress: Progress) -> tuple[IngestResult, float]:
+    from carrierdesk.auth.principals import CLI
+    from carrierdesk.cdrs.csvio import csv_records
+    from carrierdesk.cdrs.service import import_stream
+
     _rejected_path(name).unlink(missing_ok=True)  # a stale one from an earlier run would mislead
     task = progress.add_task(name, total=None, rate=0.0)
     started = time.perf_counter()
@@ -82,6 +83,13 @@ def import_files(
     files: list[str] = typer.Argument(..., help="canonical CDR CSV files; - reads stdin"),
 ) -> None:
     """Import CDR CSV files; rejected rows go to FILE.rejected.csv with their reasons."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from carrierdesk.errors import AppError
+
+    console = terminal.console()
     table = Table(title="CDR import")
     for column in ("File", "Accepted", "Duplicates", "Rejected", "Rows/s"):
         table.add_column(column, justify="left" if column == "File" else "right")
@@ -124,6 +132,11 @@ def import_files(
 
 
 def _print_failure(name: str, exc: Any) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from carrierdesk.errors import AppError
+
+    console = terminal.console()
     if isinstance(exc, AppError):
         console.print(f"[red]{name}: {exc.detail}[/red]", soft_wrap=True)
         for error in exc.errors:

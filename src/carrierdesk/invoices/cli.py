@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.db import transaction
-from carrierdesk.errors import AppError
-from carrierdesk.invoices.amounts import to_minor
-from carrierdesk.invoices.auto import auto_generate_all
+from carrierdesk import terminal
 
 invoices_app = typer.Typer(help="Invoices.", no_args_is_help=True)
-console = Console()
 
 
 @invoices_app.command("auto-generate")
@@ -21,6 +14,15 @@ def auto_generate_command(
     customer: int | None = typer.Option(None, "--customer", help="only this customer's id"),
 ) -> None:
     """What the Auto Generate Invoice button does, for one customer or every scheduled one."""
+    from rich.table import Table
+
+    from carrierdesk.auth.principals import CLI
+    from carrierdesk.db import transaction
+    from carrierdesk.errors import AppError
+    from carrierdesk.invoices.amounts import to_minor
+    from carrierdesk.invoices.auto import auto_generate_all
+
+    console = terminal.console()
     try:
         with transaction() as session:
             outcome = auto_generate_all(session, CLI, customer)
