@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, OutboxMessage, ScheduledChange
-from carrierdesk.scheduling.service import apply_due
+from carrierdesk.scheduling.jobs import run as apply_due
 from test_pages_support import (  # noqa: F401 (fixtures)
     CONTACT_FORM,
     Panel,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, Customer, ScheduledChange
-from carrierdesk.scheduling.service import apply_due
+from carrierdesk.scheduling.jobs import run as apply_due
 from carrierdesk.settings.service import get_options
 from test_pages_support import (  # noqa: F401 (fixtures)
     CONTACT_FORM,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from carrierdesk.db import transaction
-from carrierdesk.scheduling.service import apply_due
+from carrierdesk.scheduling.jobs import run as apply_due
 from carrierdesk.worker.loop import run_once
 from support import Api, problem_fields
 

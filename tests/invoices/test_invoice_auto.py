@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from invoice_helpers import call, calls, count, generate, make_customer, refresh
 
 from carrierdesk.db import transaction
-from carrierdesk.invoices.auto import auto_generate_job
+from carrierdesk.invoices.jobs import run as auto_generate_job
 from carrierdesk.models import Invoice, SummaryState
 from support import Api, problem_fields
 

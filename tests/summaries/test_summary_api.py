@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import CdrHourly, SummaryDirty
-from carrierdesk.summaries.refresh import refresh_job
+from carrierdesk.summaries.jobs import run as refresh_job
 from cdrs.cdr_helpers import T0, cdr, make_customer
 from support import Api, problem_fields
 

@@ -1,5 +1,7 @@
 """The background worker: every job is idempotent, runs in its own transaction, and claims its
-rows with SKIP LOCKED on PostgreSQL, so any number of workers can run against one database.
+rows with SKIP LOCKED on PostgreSQL (or takes a lock so that workers take turns), so any number
+of workers can run against one database. The jobs are `JOBS` below: one `<feature>/jobs.py`
+`run(session) -> int` each, a thin entry point over the feature's rules.
 
 When the database cannot be reached the worker says so in one line per attempt (no traceback:
 nothing in carrierdesk is wrong), waits longer after each failed attempt (doubling, up to
@@ -22,19 +24,21 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from carrierdesk.db import get_engine, transaction
-from carrierdesk.invoices.auto import auto_generate_job
-from carrierdesk.notify.delivery import deliver_due
-from carrierdesk.scheduling.service import apply_due
-from carrierdesk.summaries.refresh import refresh_job
+from carrierdesk.invoices import jobs as invoices_jobs
+from carrierdesk.notify import jobs as notify_jobs
+from carrierdesk.scheduling import jobs as scheduling_jobs
+from carrierdesk.summaries import jobs as summaries_jobs
 
 log = logging.getLogger("carrierdesk.worker")
 
 Job = Callable[[Session], int]
+# Every background job, in the order of a pass: each is `<feature>/jobs.py` `run(session) -> int`.
+# A new job is a `run` in its feature's jobs.py and one line here.
 JOBS: list[tuple[str, Job]] = [
-    ("scheduled changes", apply_due),
-    ("outbox delivery", deliver_due),
-    ("summary refresh", refresh_job),
-    ("invoice schedules", auto_generate_job),
+    ("scheduled changes", scheduling_jobs.run),
+    ("outbox delivery", notify_jobs.run),
+    ("summary refresh", summaries_jobs.run),
+    ("invoice schedules", invoices_jobs.run),
 ]
 MAX_BACKOFF = 60.0  # seconds between attempts while the database is unreachable
 
