@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.contacts import service
@@ -19,7 +18,15 @@ from carrierdesk.contacts.schemas import (
 )
 from carrierdesk.models import Contact, ScheduledChange
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import (
+    ApiReader,
+    ApiWriter,
+    Db,
+    IdFilter,
+    Paging,
+    RecordId,
+    TransactionRoute,
+)
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["contacts"], route_class=TransactionRoute)
@@ -37,10 +44,7 @@ def _answer(result: Contact | ScheduledChange, principal: Principal) -> ContactO
 
 @router.get("/customers/{customer_id}/contacts", response_model=ContactList, responses=READ)
 def customer_contacts(
-    customer_id: RecordId,
-    page: Page = Depends(),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, page: Paging, principal: ApiReader, db: Db
 ) -> ContactList:
     rows, total = service.list_contacts(
         db, principal, customer_id=customer_id, limit=page.limit, offset=page.offset
@@ -55,16 +59,16 @@ def customer_contacts(
     responses={**WRITE, **SCHEDULED},
 )
 def create_contact(
-    customer_id: RecordId,
-    body: ContactCreate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: ContactCreate, principal: ApiWriter, db: Db
 ) -> ContactOut | JSONResponse:
     return _answer(service.create_contact(db, principal, customer_id, body), principal)
 
 
 @router.get("/contacts", response_model=ContactList, responses=READ)
 def global_contacts(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     q: str | None = None,
     customer_id: IdFilter = None,
     contact_type: str | None = Query(None, json_schema_extra={"enum": list(CONTACT_TYPES)}),
@@ -72,9 +76,6 @@ def global_contacts(
     mobile_verified: bool | None = None,
     enabled: bool | None = None,
     sort: str = Query("name", json_schema_extra={"enum": list(SORTS)}),
-    page: Page = Depends(),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> ContactList:
     rows, total = service.list_contacts(
         db,
@@ -93,40 +94,26 @@ def global_contacts(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut, responses=READ)
-def get_contact(
-    contact_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> ContactOut:
+def get_contact(contact_id: RecordId, principal: ApiReader, db: Db) -> ContactOut:
     return service.to_out(service.get_contact(db, principal, contact_id), principal)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactOut, responses={**WRITE, **SCHEDULED})
 def update_contact(
-    contact_id: RecordId,
-    body: ContactUpdate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    contact_id: RecordId, body: ContactUpdate, principal: ApiWriter, db: Db
 ) -> ContactOut | JSONResponse:
     return _answer(service.update_contact(db, principal, contact_id, body), principal)
 
 
 @router.delete("/contacts/{contact_id}", status_code=204, responses=WRITE)
-def delete_contact(
-    contact_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_contact(contact_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_contact(db, principal, contact_id)
     return Response(status_code=204)
 
 
 @router.post("/contacts/{contact_id}/password", status_code=204, responses=WRITE)
 def change_password(
-    contact_id: RecordId,
-    body: PasswordChange,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    contact_id: RecordId, body: PasswordChange, principal: ApiWriter, db: Db
 ) -> Response:
     service.change_password(db, principal, contact_id, body)
     return Response(status_code=204)

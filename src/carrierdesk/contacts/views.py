@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -25,25 +25,25 @@ from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.portal.service import portal_login_link
 from carrierdesk.web.forms import (
     FORM_ERRORS,
+    SubmittedForm,
     checkbox,
-    delay_until,
     lines,
     optional,
     page,
-    parse,
     redirect,
     refusal,
     safe_path,
-    submitted,
+    save_form,
+    scheduled_time,
     text,
 )
 from carrierdesk.web.http import (
+    Db,
     IdFilter,
     RecordId,
     TransactionRoute,
-    get_db,
-    web_principal,
-    web_writer,
+    WebReader,
+    WebWriter,
 )
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
@@ -79,10 +79,6 @@ def _typed(form: FormData) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
 
 
-def _schedule_when(change: ScheduledChange) -> str:
-    return change.apply_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _context(
     values: dict[str, Any],
     errors: dict[str, str],
@@ -113,12 +109,7 @@ def _companies(db: Session, principal: Principal) -> list[Customer]:
 
 
 @router.get("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
-def new_contact(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def new_contact(request: Request, customer_id: RecordId, principal: WebWriter, db: Db) -> Response:
     customer = get_customer(db, principal, customer_id)
     context = _context(dict(NEW_DEFAULTS), {}, customer=customer)
     return page(request, db, "contacts/form.html", context)
@@ -126,10 +117,7 @@ def new_contact(
 
 @router.get("/contacts/new", response_class=HTMLResponse)
 def new_global_contact(
-    request: Request,
-    customer_id: IdFilter = None,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, principal: WebWriter, db: Db, customer_id: IdFilter = None
 ) -> Response:
     values = {**NEW_DEFAULTS, "customer_id": str(customer_id or "")}
     context = _context(values, {}, companies=_companies(db, principal), return_to="/contacts")
@@ -138,11 +126,7 @@ def new_global_contact(
 
 @router.post("/customers/{customer_id}/contacts/new", response_class=HTMLResponse)
 def create_contact(
-    request: Request,
-    customer_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
     return _create(request, form, principal, db, customer, None)
@@ -150,10 +134,7 @@ def create_contact(
 
 @router.post("/contacts/new", response_class=HTMLResponse)
 def create_global_contact(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     companies = _companies(db, principal)
     chosen = text(form, "customer_id")
@@ -169,31 +150,33 @@ def _create(
     customer: Customer | None,
     companies: list[Customer] | None,
 ) -> Response:
-    save = text(form, "save")
-    apply_at, delay_error = delay_until(form) if save == "delay" else (None, "")
     fields = {
         **_fields(form),
         "auto_generate_password": checkbox(form, "auto_generate_password"),
         "password": optional(form, "password"),
-        "apply_at": apply_at,
     }
-    data, errors = parse(ContactCreate, fields)
-    if delay_error:
-        errors["apply_at"] = delay_error
-    if customer is None:
-        errors["customer_id"] = "choose the company this contact belongs to"
-    if data is not None and customer is not None and not errors:
-        try:
-            result = service.create_contact(db, principal, customer.id, data)
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            return _after_create(form, customer, companies is not None, result)
-    return_to = "/contacts" if companies is not None else ""
-    context = _context(
-        _typed(form), errors, customer=customer, companies=companies, return_to=return_to
+    missing = (
+        {"customer_id": "choose the company this contact belongs to"} if customer is None else {}
     )
-    return page(request, db, "contacts/form.html", context, 422)
+
+    def create(data: ContactCreate) -> Contact | ScheduledChange:
+        assert customer is not None  # a missing company is an error: save_form saves nothing
+        return service.create_contact(db, principal, customer.id, data)
+
+    def created(result: Contact | ScheduledChange) -> Response:
+        assert customer is not None
+        return _after_create(form, customer, companies is not None, result)
+
+    def again(errors: dict[str, str]) -> Response:
+        return_to = "/contacts" if companies is not None else ""
+        context = _context(
+            _typed(form), errors, customer=customer, companies=companies, return_to=return_to
+        )
+        return page(request, db, "contacts/form.html", context, 422)
+
+    return save_form(
+        db, form, ContactCreate, fields, create, created, again, delay=True, errors=missing
+    )
 
 
 def _after_create(
@@ -203,7 +186,8 @@ def _after_create(
     back = safe_path(text(form, "return_to"), default)
     if isinstance(result, ScheduledChange):
         return redirect(
-            back, f"New contact {text(form, 'name')} scheduled for {_schedule_when(result)}."
+            back,
+            f"New contact {text(form, 'name')} scheduled for {scheduled_time(result.apply_at)}.",
         )
     message = f"Contact {result.name} <{result.email}> added to {customer.name}."
     if checkbox(form, "auto_generate_password"):
@@ -234,11 +218,7 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
 
 @router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
 def edit_contact(
-    request: Request,
-    contact_id: RecordId,
-    return_to: str = "",
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, contact_id: RecordId, principal: WebWriter, db: Db, return_to: str = ""
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     context = _context(
@@ -253,48 +233,39 @@ def edit_contact(
 
 @router.post("/contacts/{contact_id}/edit", response_class=HTMLResponse)
 def update_contact(
-    request: Request,
-    contact_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, contact_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
-    save = text(form, "save")
-    apply_at, delay_error = delay_until(form) if save == "delay" else (None, "")
-    data, errors = parse(ContactUpdate, _fields(form))
-    if delay_error:
-        errors["apply_at"] = delay_error
-    if data is not None and not errors:
-        # Only what the form changed: a delayed change must not overwrite later edits.
-        changed = {
-            k: v
-            for k, v in data.model_dump(exclude_unset=True, exclude={"apply_at"}).items()
-            if v != getattr(contact, k)
-        }
-        try:
-            result = service.update_contact(
-                db, principal, contact_id, ContactUpdate(**changed, apply_at=apply_at)
-            )
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            return _after_update(form, contact, result)
-    context = _context(
-        _typed(form),
-        errors,
-        customer=contact.customer,
-        contact=contact,
-        return_to=safe_path(text(form, "return_to"), ""),
+
+    def again(errors: dict[str, str]) -> Response:
+        context = _context(
+            _typed(form),
+            errors,
+            customer=contact.customer,
+            contact=contact,
+            return_to=safe_path(text(form, "return_to"), ""),
+        )
+        return page(request, db, "contacts/form.html", context, 422)
+
+    return save_form(
+        db,
+        form,
+        ContactUpdate,
+        _fields(form),
+        lambda data: service.update_contact(db, principal, contact_id, data),
+        lambda result: _after_update(form, contact, result),
+        again,
+        delay=True,
+        current=contact,
     )
-    return page(request, db, "contacts/form.html", context, 422)
 
 
 def _after_update(form: FormData, contact: Contact, result: Contact | ScheduledChange) -> Response:
     back = safe_path(text(form, "return_to"), f"/customers/{contact.customer_id}")
     if isinstance(result, ScheduledChange):
         return redirect(
-            back, f"Change to contact {contact.name} scheduled for {_schedule_when(result)}."
+            back,
+            f"Change to contact {contact.name} scheduled for {scheduled_time(result.apply_at)}.",
         )
     message = f"Contact {result.name} <{result.email}> saved."
     if text(form, "save") == "stay":
@@ -307,12 +278,7 @@ def _after_update(form: FormData, contact: Contact, result: Contact | ScheduledC
 
 
 @router.get("/contacts/{contact_id}/password", response_class=HTMLResponse)
-def password_form(
-    request: Request,
-    contact_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def password_form(request: Request, contact_id: RecordId, principal: WebWriter, db: Db) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     context = {"contact": contact, "values": {"auto_generate": "on"}, "section": "customers"}
     return page(request, db, "contacts/password.html", context)
@@ -320,39 +286,37 @@ def password_form(
 
 @router.post("/contacts/{contact_id}/password", response_class=HTMLResponse)
 def change_password(
-    request: Request,
-    contact_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, contact_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     auto = checkbox(form, "auto_generate")
-    data, errors = parse(
-        PasswordChange, {"auto_generate": auto, "password": optional(form, "password")}
+
+    def changed(_: None) -> Response:
+        done = (
+            f"A new password was generated and emailed to {contact.email}."
+            if auto
+            else f"The password of {contact.email} was changed."
+        )
+        return redirect(f"/customers/{contact.customer_id}", done)
+
+    def again(errors: dict[str, str]) -> Response:
+        context = {"contact": contact, "values": _typed(form), "errors": errors}
+        return page(request, db, "contacts/password.html", context, 422)
+
+    return save_form(
+        db,
+        form,
+        PasswordChange,
+        {"auto_generate": auto, "password": optional(form, "password")},
+        lambda data: service.change_password(db, principal, contact_id, data),
+        changed,
+        again,
     )
-    if data is not None:
-        try:
-            service.change_password(db, principal, contact_id, data)
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            done = (
-                f"A new password was generated and emailed to {contact.email}."
-                if auto
-                else f"The password of {contact.email} was changed."
-            )
-            return redirect(f"/customers/{contact.customer_id}", done)
-    context = {"contact": contact, "values": _typed(form), "errors": errors}
-    return page(request, db, "contacts/password.html", context, 422)
 
 
 @router.get("/contacts/{contact_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
-    request: Request,
-    contact_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, contact_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     context = {"contacts": [contact], "customer": contact.customer, "section": "customers"}
@@ -363,9 +327,9 @@ def confirm_delete(
 def confirm_delete_selected(
     request: Request,
     customer_id: RecordId,
+    principal: WebWriter,
+    db: Db,
     ids: list[int] = Query(default=[]),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
     chosen = [service.get_contact(db, principal, i) for i in ids]
@@ -378,10 +342,7 @@ def confirm_delete_selected(
 
 @router.post("/contacts/delete", response_class=HTMLResponse)
 def delete_contacts(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     ids = [int(i) for i in form.getlist("ids") if isinstance(i, str) and i.isdigit()]
     contacts = [service.get_contact(db, principal, i) for i in ids]
@@ -401,21 +362,14 @@ def delete_contacts(
 
 @router.get("/contacts/{contact_id}/portal-login", response_class=HTMLResponse)
 def portal_login_page(
-    request: Request,
-    contact_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, contact_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     contact = service.get_contact(db, principal, contact_id)
     return page(request, db, "contacts/portal_login.html", {"contact": contact})
 
 
 @router.post("/contacts/{contact_id}/portal-login")
-def portal_login(
-    contact_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def portal_login(contact_id: RecordId, principal: WebWriter, db: Db) -> Response:
     """Open the Customer Portal as this contact through a one-time link (audited)."""
     link = urlsplit(portal_login_link(db, principal, contact_id))
     # The same site that served this page, whatever base_url says.
@@ -432,6 +386,8 @@ def _yes_no(value: str) -> bool | None:
 @router.get("/contacts", response_class=HTMLResponse)
 def global_contacts(
     request: Request,
+    principal: WebReader,
+    db: Db,
     q: str = "",
     contact_type: str = "",
     email_verified: str = "",
@@ -440,8 +396,6 @@ def global_contacts(
     sort: str = "name",
     customer_id: IdFilter = None,
     offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
 ) -> Response:
     filters = {
         "q": q,

@@ -325,3 +325,35 @@ def web_writer(principal: Principal = Depends(web_principal)) -> Principal:
     """A Control Panel user who may make changes: forms are shown to them only (403 else)."""
     require_staff(principal, "write")
     return principal
+
+
+# ---- What an endpoint asks for --------------------------------------------------------------
+# Endpoints and pages declare these and nothing else: `db: Db`, `principal: ApiWriter`,
+# `customer_id: RecordId`, `page: Paging` (forms: `form: SubmittedForm`, web/forms.py).
+
+Db = Annotated[Session, Depends(get_db)]
+"""The request's session (one transaction per request: TransactionRoute)."""
+
+ApiReader = Annotated[Principal, Depends(api_principal)]
+"""The caller of an API endpoint that only reads."""
+
+ApiWriter = Annotated[Principal, Depends(api_principal)]
+"""The caller of an API endpoint that changes something: the same principal as ApiReader, on
+purpose. No API endpoint checks a right of its own before its service does (a contact may write
+its own profile, a viewer nothing, an operator most things: that depends on the record, so only
+the service can tell), and a check here would be a second copy of the rule and would answer 403
+before the body's 422. The two names say what the endpoint means to do."""
+
+WebReader = Annotated[Principal, Depends(web_principal)]
+"""Any signed-in Control Panel user, viewers too: the pages that show, and the forms whose
+rights the service decides (one's own password and 2FA; admins' screens)."""
+
+WebWriter = Annotated[Principal, Depends(web_writer)]
+"""A Control Panel user who may make changes (admins and operators; 403 else): the forms that
+change records, and the pages that show those forms."""
+
+PortalContact = Annotated[Principal, Depends(portal_principal)]
+"""The contact signed in to the Customer Portal (or an operator's Portal Login as them)."""
+
+Paging = Annotated[Page, Depends()]
+"""`limit` and `offset` of an API list."""
