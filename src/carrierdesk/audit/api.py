@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.audit import service
 from carrierdesk.auth.principals import Principal
-from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db, paging
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["audit"], route_class=TransactionRoute)
@@ -47,7 +47,7 @@ def audit_log(
     action: str | None = None,
     since: datetime | None = Query(None, alias="from"),
     until: datetime | None = Query(None, alias="to"),
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> AuditList:

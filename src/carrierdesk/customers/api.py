@@ -15,7 +15,7 @@ from carrierdesk.customers.schemas import (
 )
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db, paging
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["customers"], route_class=TransactionRoute)
@@ -31,7 +31,7 @@ def customer_out(customer: Customer, contacts: int = 0) -> CustomerOut:
 def list_customers(
     q: str | None = None,
     status: str | None = Query(None, json_schema_extra={"enum": list(STATUSES)}),
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerList:

@@ -20,7 +20,15 @@ from carrierdesk.invoices.schemas import (
 )
 from carrierdesk.models import Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
-from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import (
+    IdFilter,
+    Page,
+    RecordId,
+    TransactionRoute,
+    api_principal,
+    get_db,
+    paging,
+)
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["invoices"], route_class=TransactionRoute)
@@ -34,7 +42,7 @@ def invoice_out(db: Session, invoice: Invoice) -> InvoiceOut:
 def list_customer_invoices(
     customer_id: RecordId,
     status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> InvoiceList:
@@ -93,7 +101,7 @@ def list_invoices(
     status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
     issued_from: date | None = None,
     issued_to: date | None = None,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> InvoiceList:

@@ -16,6 +16,7 @@ from carrierdesk.web.http import (
     TransactionRoute,
     api_principal,
     get_db,
+    paging,
 )
 from carrierdesk.web.problems import READ, WRITE
 
@@ -54,7 +55,7 @@ def outbox(
     kind: Literal["email", "sms"] | None = None,
     to: str | None = None,
     customer_id: IdFilter = None,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> OutboxList:

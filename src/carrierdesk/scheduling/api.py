@@ -6,7 +6,15 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeList, ScheduledChangeOut
-from carrierdesk.web.http import IdFilter, Page, RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import (
+    IdFilter,
+    Page,
+    RecordId,
+    TransactionRoute,
+    api_principal,
+    get_db,
+    paging,
+)
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
@@ -16,7 +24,7 @@ router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 def list_changes(
     status: str | None = Query(None, json_schema_extra={"enum": list(service.STATUSES)}),
     customer_id: IdFilter = None,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ScheduledChangeList:

@@ -22,7 +22,7 @@ from carrierdesk.sipauth.schemas import (
     SipUserOut,
     SipUserUpdate,
 )
-from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db, paging
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["sip users, IP auth, conferences"], route_class=TransactionRoute)
@@ -46,7 +46,7 @@ def _ip_out(entry: IpAuth, warnings: list[str]) -> IpAuthOut:
 @router.get("/customers/{customer_id}/sip-users", response_model=SipUserList, responses=READ)
 def list_sip_users(
     customer_id: RecordId,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> SipUserList:
@@ -120,7 +120,7 @@ def delete_sip_user(
 @router.get("/customers/{customer_id}/ip-auth", response_model=IpAuthList, responses=READ)
 def list_ip_auth(
     customer_id: RecordId,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> IpAuthList:
@@ -180,7 +180,7 @@ def delete_ip_auth(
 @router.get("/customers/{customer_id}/conferences", response_model=ConferenceList, responses=READ)
 def list_rooms(
     customer_id: RecordId,
-    page: Page = Depends(),
+    page: Page = Depends(paging),
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> ConferenceList:

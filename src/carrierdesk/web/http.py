@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
@@ -68,21 +69,27 @@ async def _handle(request: Request, handler: Callable[[Request], Awaitable[Respo
     request.state.db = session
     try:
         response = await handler(request)
-        if response.status_code < 400 or getattr(request.state, "keep_changes", False):
-            await run_in_threadpool(session.commit)
-        else:
-            await run_in_threadpool(session.rollback)
+        keep = response.status_code < 400 or getattr(request.state, "keep_changes", False)
+        await run_in_threadpool(_end, session, keep)
         return response
     except AppError as exc:
-        await run_in_threadpool(session.commit if exc.keep_changes else session.rollback)
+        await run_in_threadpool(_end, session, exc.keep_changes)
         raise
     except BaseException:
-        await run_in_threadpool(session.rollback)
+        await run_in_threadpool(_end, session, False)
         raise
     finally:
-        await run_in_threadpool(session.close)
         for work in session.info.pop(AFTER_COMMIT, ()):
             await run_in_threadpool(_after_commit, factory, work)
+
+
+def _end(session: Session, commit: bool) -> None:
+    """Commit (or roll back) and close in one trip to the thread pool: each trip costs more
+    than the SQL of a small read (docs/performance.md, Load)."""
+    try:
+        session.commit() if commit else session.rollback()
+    finally:
+        session.close()
 
 
 def _after_commit(factory: sessionmaker[Session], work: Callable[[Session], None]) -> None:
@@ -151,7 +158,7 @@ def writes(endpoint: F) -> F:
     return endpoint
 
 
-def get_db(request: Request) -> Session:
+async def get_db(request: Request) -> Session:  # async: no thread-pool trip to read a field
     session: Session = request.state.db
     return session
 
@@ -186,14 +193,18 @@ def api_principal(
 MAX_OFFSET = 2**63 - 1  # OFFSET is a 64-bit integer on both databases
 
 
+@dataclass(frozen=True)
 class Page:
     """`limit` (default 50, max 500) and `offset`, as every list of the API takes them."""
 
-    def __init__(
-        self, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
-    ):
-        self.limit = limit
-        self.offset = offset
+    limit: int
+    offset: int
+
+
+async def paging(
+    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+) -> Page:
+    return Page(limit, offset)
 
 
 class LoginRequired(Exception):
@@ -321,7 +332,7 @@ RecordId = Annotated[int, FastApiPath(ge=1, le=MAX_ID, description="a record id"
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-def web_writer(principal: Principal = Depends(web_principal)) -> Principal:
+async def web_writer(principal: Principal = Depends(web_principal)) -> Principal:
     """A Control Panel user who may make changes: forms are shown to them only (403 else)."""
     require_staff(principal, "write")
     return principal
@@ -355,5 +366,5 @@ change records, and the pages that show those forms."""
 PortalContact = Annotated[Principal, Depends(portal_principal)]
 """The contact signed in to the Customer Portal (or an operator's Portal Login as them)."""
 
-Paging = Annotated[Page, Depends()]
+Paging = Annotated[Page, Depends(paging)]
 """`limit` and `offset` of an API list."""
