@@ -1,0 +1,7 @@
+"""Delay and Save: changes stored now, applied later by the worker, exactly once.
+
+- service.py  `schedule` (validated by applying in a rolled-back savepoint), `apply_due`,
+              `list_changes`, `cancel`
+- jobs.py     the worker job (`run`);  api.py  /scheduled-changes
+- views.py    Control Panel › Delay Log
+"""
