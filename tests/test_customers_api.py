@@ -164,3 +164,16 @@ def test_delete_refused_while_the_customer_has_cdrs(operator: Api) -> None:
     assert response.status_code == 409
     assert "call records" in response.json()["detail"]
     assert operator.get(f"/customers/{customer['id']}").status_code == 200
+
+
+def test_a_customer_counts_its_contacts_in_every_answer(operator: Api) -> None:
+    customer = operator.post("/customers", {"name": "Acme"}).json()
+    assert customer["contact_count"] == 0
+    for n in range(2):
+        body = {"name": f"Ann {n}", "email": f"ann{n}@acme.example"}
+        assert operator.post(f"/customers/{customer['id']}/contacts", body).status_code == 201
+    assert operator.get(f"/customers/{customer['id']}").json()["contact_count"] == 2
+    patched = operator.patch(f"/customers/{customer['id']}", {"name": "Acme Ltd"})
+    assert patched.json()["contact_count"] == 2
+    listed = operator.get("/customers").json()["items"]
+    assert [c["contact_count"] for c in listed] == [2]

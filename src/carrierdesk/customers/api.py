@@ -56,7 +56,8 @@ def get_customer(
     principal: Principal = Depends(api_principal),
     db: Session = Depends(get_db),
 ) -> CustomerOut:
-    return customer_out(service.get_customer(db, principal, customer_id))
+    customer = service.get_customer(db, principal, customer_id)
+    return customer_out(customer, service.contact_count(db, customer))
 
 
 @router.patch(
@@ -75,7 +76,7 @@ def update_customer(
 ) -> CustomerOut | JSONResponse:
     result = service.update_customer(db, principal, customer_id, body)
     if isinstance(result, Customer):
-        return customer_out(result)
+        return customer_out(result, service.contact_count(db, result))
     return JSONResponse(ScheduledChangeOut.of(result).model_dump(mode="json"), status_code=202)
 
 

@@ -60,19 +60,28 @@ def list_customers(
     if status:
         stmt = stmt.where(Customer.status == status)
     total = count_of(session, stmt)
-    contacts = (
-        select(func.count(Contact.id))
-        .where(Contact.customer_id == Customer.id)
-        .correlate(Customer)
-        .scalar_subquery()
-    )
     rows = session.execute(
-        stmt.add_columns(contacts)
+        stmt.add_columns(_contacts_of_customer())
         .order_by(func.lower(Customer.name), Customer.id)
         .limit(limit)
         .offset(offset)
     ).all()
     return [(c, n) for c, n in rows], total
+
+
+def _contacts_of_customer() -> Any:
+    """How many contacts the customer of the row has (a correlated scalar subquery)."""
+    return (
+        select(func.count(Contact.id))
+        .where(Contact.customer_id == Customer.id)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+
+
+def contact_count(session: Session, customer: Customer) -> int:
+    stmt = select(_contacts_of_customer()).where(Customer.id == customer.id)
+    return session.scalar(stmt) or 0
 
 
 def get_customer(session: Session, principal: Principal, customer_id: int) -> Customer:
