@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,8 +32,12 @@ Person = User | Contact
 T = TypeVar("T")
 # How the HTTP layer runs a step: `Runner` in one short transaction under a database slot,
 # `Hashing` in a thread under the hashing limit (carrierdesk.web.http).
-Runner = Callable[[Callable[[Session], Any]], Awaitable[Any]]
-Hashing = Callable[..., Awaitable[Any]]
+class Runner(Protocol):
+    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
+
+
+class Hashing(Protocol):
+    def __call__(self, work: Callable[..., T], /, *args: Any) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)
