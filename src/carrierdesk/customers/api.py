@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.customers import service
 from carrierdesk.customers.schemas import (
     STATUSES,
@@ -15,7 +13,14 @@ from carrierdesk.customers.schemas import (
 )
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db, paging
+from carrierdesk.web.http import (
+    ApiReader,
+    ApiWriter,
+    Db,
+    Paging,
+    RecordId,
+    TransactionRoute,
+)
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["customers"], route_class=TransactionRoute)
@@ -29,11 +34,11 @@ def customer_out(customer: Customer, contacts: int = 0) -> CustomerOut:
 
 @router.get("/customers", response_model=CustomerList, responses=READ)
 def list_customers(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     q: str | None = None,
     status: str | None = Query(None, json_schema_extra={"enum": list(STATUSES)}),
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> CustomerList:
     rows, total = service.list_customers(
         db, principal, q=q, status=status, limit=page.limit, offset=page.offset
@@ -42,20 +47,12 @@ def list_customers(
 
 
 @router.post("/customers", status_code=201, response_model=CustomerOut, responses=WRITE)
-def create_customer(
-    body: CustomerCreate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> CustomerOut:
+def create_customer(body: CustomerCreate, principal: ApiWriter, db: Db) -> CustomerOut:
     return customer_out(service.create_customer(db, principal, body))
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut, responses=READ)
-def get_customer(
-    customer_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> CustomerOut:
+def get_customer(customer_id: RecordId, principal: ApiReader, db: Db) -> CustomerOut:
     customer = service.get_customer(db, principal, customer_id)
     return customer_out(customer, service.contact_count(db, customer))
 
@@ -69,10 +66,7 @@ def get_customer(
     },
 )
 def update_customer(
-    customer_id: RecordId,
-    body: CustomerUpdate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: CustomerUpdate, principal: ApiWriter, db: Db
 ) -> CustomerOut | JSONResponse:
     result = service.update_customer(db, principal, customer_id, body)
     if isinstance(result, Customer):
@@ -81,10 +75,6 @@ def update_customer(
 
 
 @router.delete("/customers/{customer_id}", status_code=204, responses=WRITE)
-def delete_customer(
-    customer_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_customer(customer_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_customer(db, principal, customer_id)
     return Response(status_code=204)

@@ -5,29 +5,33 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.contacts.service import list_contacts
 from carrierdesk.customers import service
 from carrierdesk.customers.schemas import SCHEDULES, STATUSES, CustomerCreate, CustomerUpdate
-from carrierdesk.models import Customer
+from carrierdesk.models import Customer, ScheduledChange
 from carrierdesk.validation import CURRENCIES
 from carrierdesk.web.forms import (
     FORM_ERRORS,
-    delay_until,
+    SubmittedForm,
     optional,
     page,
-    parse,
     redirect,
     refusal,
-    submitted,
+    save_form,
+    scheduled_time,
     text,
 )
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.http import (
+    Db,
+    RecordId,
+    TransactionRoute,
+    WebReader,
+    WebWriter,
+)
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -46,12 +50,7 @@ FIELDS = (
 
 @router.get("/customers", response_class=HTMLResponse)
 def customer_list(
-    request: Request,
-    q: str = "",
-    status: str = "",
-    offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, principal: WebReader, db: Db, q: str = "", status: str = "", offset: int = 0
 ) -> Response:
     rows, total = service.list_customers(
         db, principal, q=q or None, status=status or None, limit=PAGE_SIZE, offset=max(offset, 0)
@@ -108,9 +107,7 @@ def _fields(form: FormData, with_currency: bool) -> dict[str, Any]:
 
 
 @router.get("/customers/new", response_class=HTMLResponse)
-def new_customer(
-    request: Request, principal: Principal = Depends(web_writer), db: Session = Depends(get_db)
-) -> Response:
+def new_customer(request: Request, principal: WebWriter, db: Db) -> Response:
     defaults = CustomerCreate(name="x").model_dump()
     values = {k: "" if v is None else str(v) for k, v in defaults.items()} | {"name": ""}
     return page(request, db, "customers/form.html", _form_context(None, values, {}))
@@ -118,32 +115,33 @@ def new_customer(
 
 @router.post("/customers/new", response_class=HTMLResponse)
 def create_customer(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     values = dict(form)
-    data, errors = parse(CustomerCreate, _fields(form, with_currency=True))
-    if data is not None:
-        try:
-            customer = service.create_customer(db, principal, data)
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            message = f"Customer {customer.name} created."
-            if text(form, "save") == "stay":
-                return redirect("/customers/new", message)
-            return redirect(f"/customers/{customer.id}", message)
-    return page(request, db, "customers/form.html", _form_context(None, values, errors), 422)
+
+    def created(customer: Customer) -> Response:
+        message = f"Customer {customer.name} created."
+        if text(form, "save") == "stay":
+            return redirect("/customers/new", message)
+        return redirect(f"/customers/{customer.id}", message)
+
+    def again(errors: dict[str, str]) -> Response:
+        return page(request, db, "customers/form.html", _form_context(None, values, errors), 422)
+
+    return save_form(
+        db,
+        form,
+        CustomerCreate,
+        _fields(form, with_currency=True),
+        lambda data: service.create_customer(db, principal, data),
+        created,
+        again,
+    )
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
 def customer_main(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebReader, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     contacts, total = list_contacts(
@@ -161,10 +159,7 @@ def customer_main(
 
 @router.get("/customers/{customer_id}/contacts-panel", response_class=HTMLResponse)
 def contacts_panel(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebReader, db: Db
 ) -> Response:
     """The Contacts panel alone, for its refresh button."""
     customer = service.get_customer(db, principal, customer_id)
@@ -177,10 +172,7 @@ def contacts_panel(
 
 @router.get("/customers/{customer_id}/edit", response_class=HTMLResponse)
 def edit_customer(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     return page(request, db, "customers/form.html", _form_context(customer, _values(customer), {}))
@@ -188,40 +180,34 @@ def edit_customer(
 
 @router.post("/customers/{customer_id}/edit", response_class=HTMLResponse)
 def update_customer(
-    request: Request,
-    customer_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     values = {**dict(form), "currency": customer.currency}
-    # The currency field is read-only on this form; a currency sent anyway meets the rule.
-    data, errors = parse(CustomerUpdate, _fields(form, with_currency="currency" in form))
-    apply_at, delay_error = delay_until(form) if text(form, "save") == "delay" else (None, "")
-    if delay_error:
-        errors["apply_at"] = delay_error
-    if data is not None and not errors:
-        changed = {
-            k: v
-            for k, v in data.model_dump(exclude_unset=True, exclude={"apply_at"}).items()
-            if v != getattr(customer, k)
-        }
-        try:
-            result = service.update_customer(
-                db, principal, customer_id, CustomerUpdate(**changed, apply_at=apply_at)
-            )
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            return _after_update(customer_id, customer.name, result, text(form, "save"))
-    return page(request, db, "customers/form.html", _form_context(customer, values, errors), 422)
+
+    def again(errors: dict[str, str]) -> Response:
+        context = _form_context(customer, values, errors)
+        return page(request, db, "customers/form.html", context, 422)
+
+    return save_form(
+        db,
+        form,
+        CustomerUpdate,
+        # The currency field is read-only on this form; a currency sent anyway meets the rule.
+        _fields(form, with_currency="currency" in form),
+        lambda data: service.update_customer(db, principal, customer_id, data),
+        lambda result: _after_update(customer_id, customer.name, result, text(form, "save")),
+        again,
+        delay=True,
+        current=customer,
+    )
 
 
-def _after_update(customer_id: int, name: str, result: object, save: str) -> Response:
-    if not isinstance(result, Customer):
-        at = getattr(result, "apply_at", None)
-        when = at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "later"
+def _after_update(
+    customer_id: int, name: str, result: Customer | ScheduledChange, save: str
+) -> Response:
+    if isinstance(result, ScheduledChange):
+        when = scheduled_time(result.apply_at)
         return redirect(f"/customers/{customer_id}", f"Change to {name} scheduled for {when}.")
     target = f"/customers/{customer_id}/edit" if save == "stay" else f"/customers/{customer_id}"
     return redirect(target, f"Customer {result.name} saved.")
@@ -229,10 +215,7 @@ def _after_update(customer_id: int, name: str, result: object, save: str) -> Res
 
 @router.get("/customers/{customer_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     context = {"section": "customers", "customer": customer}
@@ -241,10 +224,7 @@ def confirm_delete(
 
 @router.post("/customers/{customer_id}/delete", response_class=HTMLResponse)
 def delete_customer(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     name = customer.name
@@ -257,12 +237,7 @@ def delete_customer(
 
 
 @router.get("/customers/{customer_id}/portal-menu", response_class=HTMLResponse)
-def portal_menu(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def portal_menu(request: Request, customer_id: RecordId, principal: WebWriter, db: Db) -> Response:
     """The contacts listed under the ▾ next to the customer's name (Portal Login as …)."""
     contacts, _total = list_contacts(
         db, principal, customer_id=customer_id, limit=CONTACTS_SHOWN, offset=0
