@@ -30,6 +30,8 @@ BAD_CODE = "Wrong or expired two-factor code."
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 Person = User | Contact
 T = TypeVar("T")
+
+
 # How the HTTP layer runs a step: `Runner` in one short transaction under a database slot,
 # `Hashing` in a thread under the hashing limit (carrierdesk.web.http).
 class Runner(Protocol):
