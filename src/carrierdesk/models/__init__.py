@@ -1,4 +1,11 @@
-"""Every table, imported here so that Alembic and the tests see the whole schema."""
+"""Every table, imported here so that Alembic and the tests see the whole schema.
+
+- base.py  `Base`, `utcnow`;  customers.py  contacts.py  users.py (users, API tokens, sessions)
+- numbering.py  blocks, extensions, SIP users, IP auth, conference rooms
+- cdrs.py  CDRs, hourly sums, summary state;  invoices.py  invoices, lines, counters, schedules
+- audit.py  outbox.py  scheduled.py  options.py  security.py (login throttle, one-time tokens)
+- a new table: a module here, imported below, and a migration in migrations/versions/
+"""
 
 from carrierdesk.models.audit import AuditEntry
 from carrierdesk.models.base import Base
