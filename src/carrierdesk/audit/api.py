@@ -3,13 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
 from carrierdesk.audit import service
-from carrierdesk.auth.principals import Principal
-from carrierdesk.web.http import IdFilter, Page, TransactionRoute, api_principal, get_db, paging
+from carrierdesk.web.http import ApiReader, Db, IdFilter, Paging, TransactionRoute
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["audit"], route_class=TransactionRoute)
@@ -41,15 +39,15 @@ class AuditList(BaseModel):
 
 @router.get("/audit-log", response_model=AuditList, responses=READ)
 def audit_log(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     customer_id: IdFilter = None,
     contact_id: IdFilter = None,
     actor: str | None = None,
     action: str | None = None,
     since: datetime | None = Query(None, alias="from"),
     until: datetime | None = Query(None, alias="to"),
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> AuditList:
     rows, total = service.list_entries(
         db,

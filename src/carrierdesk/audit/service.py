@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.db import page_of
 from carrierdesk.errors import Invalid
-from carrierdesk.models import AuditEntry, OptionRow
+from carrierdesk.models import AuditEntry, Contact, Customer, OptionRow
 
 SECRET_FIELDS = frozenset(
     {
@@ -102,6 +102,46 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+class Recorded(Protocol):
+    """A row the audit log can name: any model with a table and an integer id."""
+
+    __tablename__: str
+
+    @property
+    def id(self) -> int: ...
+
+
+def record_change(
+    session: Session,
+    principal: Principal,
+    obj: Recorded,
+    action: str,
+    message: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The entry about one record: its table, id, customer and contact come from the model.
+
+    record_change(session, principal, room, "update", f"Room {room.name} updated",
+                  before=before, after=snapshot(room, AUDITED))
+    """
+    return record(
+        session,
+        principal,
+        action,
+        table=obj.__tablename__,
+        record_id=obj.id,
+        customer_id=obj.id if isinstance(obj, Customer) else getattr(obj, "customer_id", None),
+        contact_id=obj.id if isinstance(obj, Contact) else getattr(obj, "contact_id", None),
+        message=message,
+        before=before,
+        after=after,
+        changes=changes,
+    )
 
 
 def _is_save(action: str) -> bool:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from carrierdesk.audit import service
-from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import list_customers
 from carrierdesk.web.forms import page
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -26,13 +24,13 @@ def _id(value: str) -> int | None:
 @router.get("/audit-log", response_class=HTMLResponse)
 def audit_log(
     request: Request,
+    principal: WebReader,
+    db: Db,
     customer_id: str = "",
     contact_id: str = "",
     actor: str = "",
     action: str = "",
     offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
 ) -> Response:
     filters = {
         "customer_id": customer_id,

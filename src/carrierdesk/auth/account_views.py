@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth import totp, twofactor, users
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import Conflict
-from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted, text
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, field_errors, page, redirect, text
+from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 
@@ -30,18 +29,13 @@ def _account(
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def account(request: Request, principal: WebReader, db: Db) -> Response:
     return _account(request, db, principal)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: WebReader, db: Db
 ) -> Response:
     if text(form, "new_password") != text(form, "confirm_password"):
         return _account(
@@ -61,9 +55,7 @@ def change_password(
 
 
 @router.post("/account/totp/begin", response_class=HTMLResponse)
-def begin_totp(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def begin_totp(request: Request, principal: WebReader, db: Db) -> Response:
     try:
         secret, _uri = twofactor.begin(db, principal)
     except Conflict as exc:
@@ -72,9 +64,7 @@ def begin_totp(
 
 
 @router.get("/account/totp.svg")
-def totp_qr(
-    principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def totp_qr(principal: WebReader, db: Db) -> Response:
     user = twofactor.person_of(db, principal)
     if not user.totp_pending:
         return Response(status_code=404)
@@ -83,12 +73,7 @@ def totp_qr(
 
 
 @router.post("/account/totp/confirm", response_class=HTMLResponse)
-def confirm_totp(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def confirm_totp(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     try:
         codes = twofactor.confirm(db, principal, text(form, "code"))
     except FORM_ERRORS as exc:
@@ -100,12 +85,7 @@ def confirm_totp(
 
 
 @router.post("/account/totp/disable", response_class=HTMLResponse)
-def disable_totp(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def disable_totp(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     try:
         twofactor.disable(db, principal, text(form, "password"))
     except FORM_ERRORS as exc:

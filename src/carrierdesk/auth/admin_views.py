@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth import service, users
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import Invalid
-from carrierdesk.web.forms import FORM_ERRORS, field_errors, page, redirect, submitted, text
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
+from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, field_errors, page, redirect, text
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 
@@ -32,19 +31,12 @@ def _tokens_page(
 
 
 @router.get("/settings/tokens", response_class=HTMLResponse)
-def tokens(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def tokens(request: Request, principal: WebReader, db: Db) -> Response:
     return _tokens_page(request, db, principal)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
-def create_token(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def create_token(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     values = {k: text(form, k) for k in ("name", "role", "expires_on")}
     try:
         token, raw = service.create_api_token(
@@ -56,9 +48,7 @@ def create_token(
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
-def revoke_token(
-    token_id: RecordId, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def revoke_token(token_id: RecordId, principal: WebReader, db: Db) -> Response:
     token = service.revoke_api_token(db, principal, token_id)
     return redirect("/settings/tokens", f"Token '{token.name}' revoked.")
 
@@ -85,19 +75,12 @@ def _users_page(
 
 
 @router.get("/settings/users", response_class=HTMLResponse)
-def users_page(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def users_page(request: Request, principal: WebReader, db: Db) -> Response:
     return _users_page(request, db, principal)
 
 
 @router.post("/settings/users", response_class=HTMLResponse)
-def create_user(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def create_user(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     values = {k: text(form, k) for k in ("email", "role")}
     try:
         user, password = service.create_user(db, principal, values["email"], values["role"], None)
@@ -111,11 +94,7 @@ def create_user(
 
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
 def update_user(
-    request: Request,
-    user_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, user_id: RecordId, form: SubmittedForm, principal: WebReader, db: Db
 ) -> Response:
     role = text(form, "role") or None
     enabled = {"on": True, "off": False}.get(text(form, "enabled"))

@@ -3,21 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import service
 from carrierdesk.auth.login import Person
-from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError
 from carrierdesk.models import User
 from carrierdesk.validation import Input
 from carrierdesk.web.http import (
+    ApiWriter,
+    Db,
     TransactionRoute,
-    api_principal,
     client_ip,
-    get_db,
     log_in,
     own_transactions,
 )
@@ -69,9 +68,7 @@ async def issue_token(body: TokenRequest, request: Request) -> TokenOut:
     description="Ends the session of a session token (from `POST /auth/token`), which then "
     "stops working. An API token is not a session: 400, and it keeps working.",
 )
-def logout(
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
-) -> Response:
+def logout(principal: ApiWriter, db: Db) -> Response:
     if principal.kind == "token":
         # A shared integration token must not end because one caller logged out.
         raise AppError(

@@ -24,6 +24,8 @@ _GRANTS: dict[str, set[str]] = {
 }
 
 S = TypeVar("S", bound=Select[Any])
+# What a contact is told of another customer's id (and, for now, of some of its records).
+CUSTOMER_NOT_FOUND = "Customer not found."
 
 
 def require_staff(principal: Principal, need: Need) -> None:
@@ -38,7 +40,7 @@ def require_customer(principal: Principal, customer_id: int, need: Need) -> None
     """Records of one customer: staff by role; a contact may read its own customer only."""
     if principal.is_contact:
         if principal.customer_id != customer_id:
-            raise NotFound("Customer not found.")
+            raise NotFound(CUSTOMER_NOT_FOUND)
         if need != "read":
             raise Forbidden("Customer contacts have read-only access here.")
         return

@@ -10,7 +10,7 @@ from functools import partial
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from carrierdesk.audit.service import record
+from carrierdesk.audit.service import record, record_change
 from carrierdesk.auth.login import may_log_in, principal_of
 from carrierdesk.auth.passwords import check_policy, generate_password, hash_password
 from carrierdesk.auth.permissions import ROLES, require_staff
@@ -169,13 +169,12 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        user,
         "create",
-        table="users",
-        record_id=user.id,
-        message=f"User {email} created ({role})",
+        f"User {email} created ({role})",
         after={"email": email, "role": role},
     )
     return user, password
@@ -199,13 +198,12 @@ def create_api_token(
     token = ApiToken(name=name.strip(), role=role, token_hash=digest(raw), expires_at=expires_at)
     session.add(token)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        token,
         "create",
-        table="api_tokens",
-        record_id=token.id,
-        message=f"API token '{token.name}' created ({role})",
+        f"API token '{token.name}' created ({role})",
         after={"name": token.name, "role": role, "expires_at": expires_at},
     )
     return token, raw
@@ -227,12 +225,5 @@ def revoke_api_token(session: Session, principal: Principal, token_id: int) -> A
         raise NotFound(f"API token {token_id} not found.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        record(
-            session,
-            principal,
-            "revoke",
-            table="api_tokens",
-            record_id=token.id,
-            message=f"API token '{token.name}' revoked",
-        )
+        record_change(session, principal, token, "revoke", f"API token '{token.name}' revoked")
     return token

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import login as logins
 from carrierdesk.auth import service
 from carrierdesk.auth.login import Person
-from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError, SecondFactorRequired
 from carrierdesk.models import User
 from carrierdesk.web.http import (
     SESSION_COOKIE,
+    Db,
     TransactionRoute,
+    WebReader,
     check_login_form,
     client_ip,
-    get_db,
     keep_changes,
     keep_login_form_token,
     log_in,
@@ -27,7 +27,6 @@ from carrierdesk.web.http import (
     own_transactions,
     run_transaction,
     set_session_cookie,
-    web_principal,
 )
 from carrierdesk.web.templating import render
 
@@ -85,10 +84,10 @@ def _login_form(request: Request, context: dict[str, str], status_code: int = 20
 @router.post("/login/2fa", response_class=HTMLResponse)
 def login_second_factor(
     request: Request,
+    db: Db,
     challenge: str = Form(""),
     code: str = Form(""),
     next: str = Form("/customers"),
-    db: Session = Depends(get_db),
 ) -> Response:
     context = {"challenge": challenge, "next": safe_next(next), "email": ""}
     try:
@@ -114,9 +113,7 @@ def _logged_in(raw: str, target: str) -> Response:
 
 
 @router.post("/logout")
-def logout(
-    principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def logout(principal: WebReader, db: Db) -> Response:
     service.logout(db, principal)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -7,18 +7,16 @@ import json
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.cdrs import reports, service
 from carrierdesk.cdrs.csvio import Record, csv_records, decode
 from carrierdesk.cdrs.schemas import INGEST_BODY, CdrOut, CdrPage, IngestOut, RejectionOut
 from carrierdesk.errors import Invalid, Malformed
 from carrierdesk.web.downloads import csv_download
-from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import ApiReader, ApiWriter, Db, RecordId, TransactionRoute
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["cdrs"], route_class=TransactionRoute)
@@ -26,11 +24,7 @@ MAX_BATCH = 10_000
 
 
 @router.post("/cdrs", response_model=IngestOut, responses=WRITE, openapi_extra=INGEST_BODY)
-async def post_cdrs(
-    request: Request,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> IngestOut:
+async def post_cdrs(request: Request, principal: ApiWriter, db: Db) -> IngestOut:
     """Store a batch of CDRs: a JSON array (≤ 10,000) or text/csv with a header row."""
     records = _records(request.headers.get("content-type", ""), await request.body())
     if len(records) > MAX_BATCH:
@@ -63,12 +57,12 @@ def _records(content_type: str, body: bytes) -> list[Record]:
 @router.get("/customers/{customer_id}/cdrs", response_model=CdrPage, responses=READ)
 def list_cdrs(
     customer_id: RecordId,
+    principal: ApiReader,
+    db: Db,
     start: datetime | date | None = Query(None, alias="from", description="start_time from"),
     end: datetime | date | None = Query(None, alias="to", description="start_time before"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> CdrPage:
     """The customer's CDRs, newest first, a page at a time (keyset paging by cursor)."""
     rows, next_cursor = reports.list_cdrs(db, principal, customer_id, start, end, cursor, limit)
@@ -82,13 +76,13 @@ def list_cdrs(
 )
 def download_cdrs(
     customer_id: RecordId,
+    principal: ApiReader,
+    db: Db,
     start: datetime | date | None = Query(None, alias="from"),
     end: datetime | date | None = Query(None, alias="to"),
     timeframe: Literal["24h", "daily", "weekly", "monthly"] | None = None,
     period_start: datetime | date | None = None,
     columns: str | None = Query(None, description="comma-separated CDR columns"),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> StreamingResponse:
     """The CDR report of a period as CSV (UTC times, canonical columns), streamed."""
     plan = reports.plan_report(

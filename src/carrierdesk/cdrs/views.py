@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.cdrs import reports
 from carrierdesk.customers.service import get_customer
 from carrierdesk.errors import Invalid
 from carrierdesk.web.forms import page
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 100
@@ -33,11 +31,11 @@ def _moment(value: str, field: str) -> datetime | None:
 def customer_cdrs(
     request: Request,
     customer_id: RecordId,
+    principal: WebReader,
+    db: Db,
     start: str = "",
     end: str = "",
     cursor: str = "",
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
     errors: dict[str, str] = {}

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
+from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.passwords import (
     check_policy,
     generate_password,
@@ -17,8 +17,9 @@ from carrierdesk.auth.passwords import (
     policy_failures,
     verify_password,
 )
-from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
+from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.auth.service import end_sessions
 from carrierdesk.contacts.schemas import (
     CONTACT_TYPES,
@@ -30,11 +31,11 @@ from carrierdesk.contacts.schemas import (
 )
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import count_of
-from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
+from carrierdesk.errors import Conflict, FieldError, Invalid
 from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.models.base import utcnow
 from carrierdesk.notify.service import message_contact
-from carrierdesk.scheduling.service import is_future, schedule
+from carrierdesk.scheduling.service import changed_fields, schedule_or_apply
 
 AUDITED = (
     "name",
@@ -99,9 +100,7 @@ def list_contacts(
         raise Invalid.field("sort", f"must be one of {', '.join(SORTS)}")
     if contact_type is not None and contact_type not in CONTACT_TYPES:
         raise Invalid.field("contact_type", f"must be one of {', '.join(CONTACT_TYPES)}")
-    stmt: Select[Contact] = scope_to_customer(
-        select(Contact).join(Customer), principal, Contact.customer_id
-    )
+    stmt: Select[Contact] = readable(principal, Contact).join(Customer)
     if customer_id is not None:
         stmt = stmt.where(Contact.customer_id == customer_id)
     if q:
@@ -135,40 +134,37 @@ def list_contacts(
     return list(session.scalars(stmt.limit(limit).offset(offset))), total
 
 
-def get_contact(session: Session, principal: Principal, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"Contact {contact_id} not found.")
-    try:
-        require_customer(principal, contact.customer_id, "read")
-    except NotFound:
-        raise NotFound(f"Contact {contact_id} not found.") from None
-    return contact
+def get_contact(
+    session: Session, principal: Principal, contact_id: int, access: Access = "read"
+) -> Contact:
+    return get_scoped(session, principal, Contact, contact_id, access)
 
 
 def create_contact(
     session: Session, principal: Principal, customer_id: int, data: ContactCreate
 ) -> Contact | ScheduledChange:
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     password = _new_password(data.auto_generate_password, data.password, str(data.email))
-    if is_future(data.apply_at):
-        assert data.apply_at is not None
-        check_notes(data.public_notes, data.private_notes, password)
-        payload = data.model_dump(mode="json", exclude={"apply_at", "password"})
-        if password.kind == "plain":
-            payload["password_hash"] = hash_password(password.value)  # never the password itself
-        return schedule(
-            session,
-            principal,
-            kind="contact.create",
-            target_id=None,
-            customer_id=customer.id,
-            payload=payload,
-            apply_at=data.apply_at,
-            summary=f"Add contact {data.name} <{data.email}> to {customer.name}",
-        )
-    return _create(session, principal, customer, data, password)
+    return schedule_or_apply(
+        session,
+        principal,
+        data.apply_at,
+        lambda: _create(session, principal, customer, data, password),
+        kind="contact.create",
+        target_id=None,
+        customer_id=customer.id,
+        payload=lambda: _create_payload(data, password),
+        summary=f"Add contact {data.name} <{data.email}> to {customer.name}",
+    )
+
+
+def _create_payload(data: ContactCreate, password: NewPassword) -> dict[str, Any]:
+    """A scheduled creation keeps the password's hash, never the password itself."""
+    check_notes(data.public_notes, data.private_notes, password)
+    payload = data.model_dump(mode="json", exclude={"apply_at", "password"})
+    if password.kind == "plain":
+        payload["password_hash"] = hash_password(password.value)
+    return payload
 
 
 def apply_contact_create(
@@ -222,15 +218,12 @@ def _create(
     )
     session.add(contact)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "create",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=customer.id,
-        contact_id=contact.id,
-        message=f"Contact {contact.name} <{email}> added to {customer.name}",
+        f"Contact {contact.name} <{email}> added to {customer.name}",
         after={**snapshot(contact, AUDITED), "password": "set"},
     )
     if generated:
@@ -254,22 +247,18 @@ def _hash_of(password: NewPassword, generated: str | None) -> str:
 def update_contact(
     session: Session, principal: Principal, contact_id: int, data: ContactUpdate
 ) -> Contact | ScheduledChange:
-    contact = get_contact(session, principal, contact_id)
-    require_customer(principal, contact.customer_id, "write")
-    if is_future(data.apply_at):
-        assert data.apply_at is not None
-        payload = data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
-        return schedule(
-            session,
-            principal,
-            kind="contact.update",
-            target_id=contact.id,
-            customer_id=contact.customer_id,
-            payload=payload,
-            apply_at=data.apply_at,
-            summary=f"Edit contact {contact.name} <{contact.email}>",
-        )
-    return apply_update(session, principal, contact, data)
+    contact = get_contact(session, principal, contact_id, "write")
+    return schedule_or_apply(
+        session,
+        principal,
+        data.apply_at,
+        lambda: apply_update(session, principal, contact, data),
+        kind="contact.update",
+        target_id=contact.id,
+        customer_id=contact.customer_id,
+        payload=changed_fields(data),
+        summary=f"Edit contact {contact.name} <{contact.email}>",
+    )
 
 
 def apply_contact_update(
@@ -320,15 +309,12 @@ def apply_update(
     for key, value in changes.items():
         setattr(contact, key, value)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "update",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"Contact {contact.name} <{contact.email}> updated",
+        f"Contact {contact.name} <{contact.email}> updated",
         before=before,
         after=snapshot(contact, AUDITED),
     )
@@ -338,21 +324,17 @@ def apply_update(
 
 
 def delete_contact(session: Session, principal: Principal, contact_id: int) -> None:
-    contact = get_contact(session, principal, contact_id)
-    require_customer(principal, contact.customer_id, "write")
+    contact = get_contact(session, principal, contact_id, "write")
     before = snapshot(contact, AUDITED)
     end_sessions(session, contact)
     session.delete(contact)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "delete",
-        table="contacts",
-        record_id=contact_id,
-        customer_id=contact.customer_id,
-        contact_id=contact_id,
-        message=f"Contact {contact.name} <{contact.email}> deleted",
+        f"Contact {contact.name} <{contact.email}> deleted",
         before=before,
     )
 
@@ -361,8 +343,7 @@ def change_password(
     session: Session, principal: Principal, contact_id: int, data: PasswordChange
 ) -> None:
     """Set a typed password or generate and email one; every session of the contact ends."""
-    contact = get_contact(session, principal, contact_id)
-    require_customer(principal, contact.customer_id, "write")
+    contact = get_contact(session, principal, contact_id, "write")
     password = _new_password(data.auto_generate, data.password, contact.email)
     generated = generate_password() if password.kind == "auto" else None
     how = "generated and emailed" if generated else "typed by staff"
@@ -399,15 +380,12 @@ def set_password(
     contact.password_hash = _hash_of(password, None)
     contact.password_changed_at = utcnow()
     ended = end_sessions(session, contact, keep=keep)
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "password_change",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"Password of {contact.email} changed ({how}); {ended} session(s) ended",
+        f"Password of {contact.email} changed ({how}); {ended} session(s) ended",
         changes={"password": ["••••••", "••••••"]},
     )
 

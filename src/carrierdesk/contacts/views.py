@@ -37,14 +37,7 @@ from carrierdesk.web.forms import (
     scheduled_time,
     text,
 )
-from carrierdesk.web.http import (
-    Db,
-    IdFilter,
-    RecordId,
-    TransactionRoute,
-    WebReader,
-    WebWriter,
-)
+from carrierdesk.web.http import Db, IdFilter, RecordId, TransactionRoute, WebReader, WebWriter
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50

@@ -13,14 +13,7 @@ from carrierdesk.customers.schemas import (
 )
 from carrierdesk.models import Customer
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.http import (
-    ApiReader,
-    ApiWriter,
-    Db,
-    Paging,
-    RecordId,
-    TransactionRoute,
-)
+from carrierdesk.web.http import ApiReader, ApiWriter, Db, Paging, RecordId, TransactionRoute
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["customers"], route_class=TransactionRoute)

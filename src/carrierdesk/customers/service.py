@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
+from carrierdesk.audit.service import record_change, snapshot
+from carrierdesk.auth.permissions import require_customer, require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
 from carrierdesk.db import count_of
-from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
+from carrierdesk.errors import Conflict, FieldError, Invalid
 from carrierdesk.models import (
     Cdr,
     ConferenceRoom,
@@ -24,7 +25,7 @@ from carrierdesk.models import (
     ScheduledChange,
     SipUser,
 )
-from carrierdesk.scheduling.service import is_future, schedule
+from carrierdesk.scheduling.service import changed_fields, schedule_or_apply
 
 AUDITED = (
     "name",
@@ -51,7 +52,7 @@ def list_customers(
         raise Invalid.field("status", f"must be one of {', '.join(STATUSES)}")
     if not principal.is_contact:
         require_staff(principal, "read")
-    stmt: Select[Customer] = scope_to_customer(select(Customer), principal, Customer.id)
+    stmt: Select[Customer] = readable(principal, Customer)
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(
@@ -84,12 +85,12 @@ def contact_count(session: Session, customer: Customer) -> int:
     return session.scalar(stmt) or 0
 
 
-def get_customer(session: Session, principal: Principal, customer_id: int) -> Customer:
+def get_customer(
+    session: Session, principal: Principal, customer_id: int, access: Access = "read"
+) -> Customer:
+    # Before the lookup: to a contact, any other id is "Customer not found.", existing or not.
     require_customer(principal, customer_id, "read")
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"Customer {customer_id} not found.")
-    return customer
+    return get_scoped(session, principal, Customer, customer_id, access)
 
 
 def create_customer(session: Session, principal: Principal, data: CustomerCreate) -> Customer:
@@ -98,14 +99,12 @@ def create_customer(session: Session, principal: Principal, data: CustomerCreate
     customer = Customer(**data.model_dump(exclude={"apply_at"}))
     session.add(customer)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        customer,
         "create",
-        table="customers",
-        record_id=customer.id,
-        customer_id=customer.id,
-        message=f"Customer {customer.name} created",
+        f"Customer {customer.name} created",
         after=snapshot(customer, AUDITED),
     )
     return customer
@@ -115,22 +114,18 @@ def update_customer(
     session: Session, principal: Principal, customer_id: int, data: CustomerUpdate
 ) -> Customer | ScheduledChange:
     """Apply the change now, or store it for later when `apply_at` is in the future."""
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
-    payload = data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
-    if is_future(data.apply_at):
-        assert data.apply_at is not None
-        return schedule(
-            session,
-            principal,
-            kind="customer.update",
-            target_id=customer.id,
-            customer_id=customer.id,
-            payload=payload,
-            apply_at=data.apply_at,
-            summary=f"Edit customer {customer.name}",
-        )
-    return _update(session, principal, customer, data)
+    customer = get_customer(session, principal, customer_id, "write")
+    return schedule_or_apply(
+        session,
+        principal,
+        data.apply_at,
+        lambda: _update(session, principal, customer, data),
+        kind="customer.update",
+        target_id=customer.id,
+        customer_id=customer.id,
+        payload=changed_fields(data),
+        summary=f"Edit customer {customer.name}",
+    )
 
 
 def apply_customer_update(
@@ -160,14 +155,12 @@ def _update(
     for key, value in changes.items():
         setattr(customer, key, value)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        customer,
         "update",
-        table="customers",
-        record_id=customer.id,
-        customer_id=customer.id,
-        message=f"Customer {customer.name} updated",
+        f"Customer {customer.name} updated",
         before=before,
         after=snapshot(customer, AUDITED),
     )
@@ -186,15 +179,8 @@ def delete_customer(session: Session, principal: Principal, customer_id: int) ->
     before = snapshot(customer, AUDITED)
     session.delete(customer)
     session.flush()
-    record(
-        session,
-        principal,
-        "delete",
-        table="customers",
-        record_id=customer_id,
-        customer_id=customer_id,
-        message=f"Customer {customer.name} deleted",
-        before=before,
+    record_change(
+        session, principal, customer, "delete", f"Customer {customer.name} deleted", before=before
     )
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.invoices import auto, service
 from carrierdesk.invoices.pdf import render_pdf
 from carrierdesk.invoices.schemas import (
@@ -21,13 +20,13 @@ from carrierdesk.invoices.schemas import (
 from carrierdesk.models import Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
 from carrierdesk.web.http import (
+    ApiReader,
+    ApiWriter,
+    Db,
     IdFilter,
-    Page,
+    Paging,
     RecordId,
     TransactionRoute,
-    api_principal,
-    get_db,
-    paging,
 )
 from carrierdesk.web.problems import READ, WRITE
 
@@ -41,10 +40,10 @@ def invoice_out(db: Session, invoice: Invoice) -> InvoiceOut:
 @router.get("/customers/{customer_id}/invoices", response_model=InvoiceList, responses=READ)
 def list_customer_invoices(
     customer_id: RecordId,
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> InvoiceList:
     rows, total = service.list_invoices(
         db, principal, customer_id=customer_id, status=status, limit=page.limit, offset=page.offset
@@ -59,10 +58,7 @@ def list_customer_invoices(
     responses=WRITE,
 )
 def generate_invoices(
-    customer_id: RecordId,
-    body: GenerateIn,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: GenerateIn, principal: ApiWriter, db: Db
 ) -> GeneratedOut:
     """One invoice per period start; 409 naming the invoice when a period overlaps one."""
     created = service.generate(db, principal, customer_id, body)
@@ -74,11 +70,7 @@ def generate_invoices(
     response_model=GeneratedOut,
     responses=WRITE,
 )
-def auto_generate(
-    customer_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> GeneratedOut:
+def auto_generate(customer_id: RecordId, principal: ApiWriter, db: Db) -> GeneratedOut:
     """Every invoice missing under the customer's schedule; `refused` says what and why not."""
     outcome = auto.auto_generate(db, principal, customer_id)
     return GeneratedOut(
@@ -97,13 +89,13 @@ def auto_generate(
 
 @router.get("/invoices", response_model=InvoiceList, responses=READ)
 def list_invoices(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     customer_id: IdFilter = None,
     status: str | None = Query(None, json_schema_extra={"enum": list(INVOICE_STATUSES)}),
     issued_from: date | None = None,
     issued_to: date | None = None,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> InvoiceList:
     """What a billing system polls: filter by customer, status and invoice date (inclusive)."""
     rows, total = service.list_invoices(
@@ -120,11 +112,7 @@ def list_invoices(
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=READ)
-def get_invoice(
-    invoice_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> InvoiceOut:
+def get_invoice(invoice_id: RecordId, principal: ApiReader, db: Db) -> InvoiceOut:
     return invoice_out(db, service.get_invoice(db, principal, invoice_id))
 
 
@@ -133,11 +121,7 @@ def get_invoice(
     response_class=Response,
     responses={**READ, 200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
 )
-def get_invoice_pdf(
-    invoice_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def get_invoice_pdf(invoice_id: RecordId, principal: ApiReader, db: Db) -> Response:
     invoice = service.get_invoice(db, principal, invoice_id)
     return pdf_response(db, invoice)
 
@@ -151,20 +135,11 @@ def pdf_response(db: Session, invoice: Invoice) -> Response:
 
 
 @router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=WRITE)
-def void_invoice(
-    invoice_id: RecordId,
-    body: VoidIn,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> InvoiceOut:
+def void_invoice(invoice_id: RecordId, body: VoidIn, principal: ApiWriter, db: Db) -> InvoiceOut:
     """Void with a reason (audited): frees the period; the invoice keeps its number."""
     return invoice_out(db, service.void(db, principal, invoice_id, body.reason))
 
 
 @router.post("/invoices/{invoice_id}/mark-paid", response_model=InvoiceOut, responses=WRITE)
-def mark_paid(
-    invoice_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> InvoiceOut:
+def mark_paid(invoice_id: RecordId, principal: ApiWriter, db: Db) -> InvoiceOut:
     return invoice_out(db, service.mark_paid(db, principal, invoice_id))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.auth.permissions import require_customer, require_staff
+from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import SYSTEM, Principal
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import insert_ignore, is_postgres
@@ -65,8 +65,7 @@ def auto_generate(
     session: Session, principal: Principal, customer_id: int, now: datetime | None = None
 ) -> Outcome:
     """The Auto Generate Invoice button and POST /customers/{id}/invoices/auto-generate."""
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     schedule = customer.invoice_schedule
     if schedule == "none":
         raise Conflict(

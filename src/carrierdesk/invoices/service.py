@@ -7,12 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.permissions import require_customer, require_staff, scope_to_customer
+from carrierdesk.audit.service import record_change, snapshot
+from carrierdesk.auth.permissions import require_customer, require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import count_of
-from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
+from carrierdesk.errors import Conflict, FieldError, Invalid
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts, LineSums, compute
 from carrierdesk.invoices.figures import daily_sums, destination_sums
@@ -38,12 +39,10 @@ _ALIGNMENT = {
 # --- reading ------------------------------------------------------------------------------
 
 
-def get_invoice(session: Session, principal: Principal, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None or (principal.is_contact and principal.customer_id != invoice.customer_id):
-        raise NotFound(f"Invoice {invoice_id} not found.")
-    require_customer(principal, invoice.customer_id, "read")
-    return invoice
+def get_invoice(
+    session: Session, principal: Principal, invoice_id: int, access: Access = "read"
+) -> Invoice:
+    return get_scoped(session, principal, Invoice, invoice_id, access)
 
 
 def customer_name(session: Session, invoice: Invoice) -> str:
@@ -70,7 +69,7 @@ def list_invoices(
         require_customer(principal, customer_id, "read")
     elif not principal.is_contact:
         require_staff(principal, "read")
-    stmt = scope_to_customer(select(Invoice), principal, Invoice.customer_id)
+    stmt = readable(principal, Invoice)
     if customer_id is not None:
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if status:
@@ -120,8 +119,7 @@ def generate(
     now: datetime | None = None,
 ) -> list[Invoice]:
     """Generate Invoice: one invoice per requested period, all or none."""
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     wanted = _requested(data)
     _check_complete(session, wanted, now or utcnow())
     numbering.lock(session)
@@ -243,8 +241,7 @@ def mark_paid(session: Session, principal: Principal, invoice_id: int) -> Invoic
 
 
 def _for_change(session: Session, principal: Principal, invoice_id: int) -> Invoice:
-    invoice = get_invoice(session, principal, invoice_id)
-    require_customer(principal, invoice.customer_id, "write")
+    invoice = get_invoice(session, principal, invoice_id, "write")
     # Concurrent void/mark-paid of one invoice take turns (no-op on SQLite: one writer).
     session.refresh(invoice, with_for_update=True)
     return invoice
@@ -262,14 +259,12 @@ def _change(
     for key, value in values.items():
         setattr(invoice, key, value)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        invoice,
         action,
-        table="invoices",
-        record_id=invoice.id,
-        customer_id=invoice.customer_id,
-        message=message,
+        message,
         before=before,
         after=snapshot(invoice, AUDITED),
     )

@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
@@ -23,8 +22,16 @@ from carrierdesk.invoices.api import pdf_response
 from carrierdesk.invoices.schemas import InvoiceOut, VoidIn
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
-from carrierdesk.web.forms import FORM_ERRORS, page, parse, redirect, refusal, submitted, text
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.forms import (
+    FORM_ERRORS,
+    SubmittedForm,
+    page,
+    redirect,
+    refusal,
+    save_form,
+    text,
+)
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader, WebWriter
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -46,13 +53,13 @@ def _day(value: str, field: str) -> date | None:
 @router.get("/invoices", response_class=HTMLResponse)
 def invoice_list(
     request: Request,
+    principal: WebReader,
+    db: Db,
     customer_id: str = "",
     status: str = "",
     issued_from: str = "",
     issued_to: str = "",
     offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
 ) -> Response:
     filters = {
         "customer_id": customer_id,
@@ -97,11 +104,7 @@ def invoice_list(
 
 @router.get("/customers/{customer_id}/invoices", response_class=HTMLResponse)
 def customer_invoices(
-    request: Request,
-    customer_id: RecordId,
-    offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebReader, db: Db, offset: int = 0
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
     rows, total = service.list_invoices(
@@ -120,11 +123,7 @@ def customer_invoices(
 
 
 @router.post("/customers/{customer_id}/invoices/auto-generate", response_class=HTMLResponse)
-def auto_generate(
-    customer_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def auto_generate(customer_id: RecordId, principal: WebWriter, db: Db) -> Response:
     target = f"/customers/{customer_id}/invoices"
     try:
         outcome = auto.auto_generate(db, principal, customer_id)
@@ -159,31 +158,17 @@ def _view(
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
-def invoice_page(
-    request: Request,
-    invoice_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def invoice_page(request: Request, invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
     return _view(request, db, service.get_invoice(db, principal, invoice_id))
 
 
 @router.get("/invoices/{invoice_id}/pdf")
-def invoice_pdf(
-    invoice_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def invoice_pdf(invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
     return pdf_response(db, service.get_invoice(db, principal, invoice_id))
 
 
 @router.post("/invoices/{invoice_id}/mark-paid", response_class=HTMLResponse)
-def mark_paid(
-    request: Request,
-    invoice_id: RecordId,
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
-) -> Response:
+def mark_paid(request: Request, invoice_id: RecordId, principal: WebWriter, db: Db) -> Response:
     try:
         invoice = service.mark_paid(db, principal, invoice_id)
     except FORM_ERRORS as exc:
@@ -193,30 +178,26 @@ def mark_paid(
 
 @router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)
 def void(
-    request: Request,
-    invoice_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, invoice_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     values = {"reason": text(form, "reason")}
-    data, errors = parse(VoidIn, values)
-    if data is not None:
-        try:
-            invoice = service.void(db, principal, invoice_id, data.reason)
-        except FORM_ERRORS as exc:
-            return _refused(request, db, principal, invoice_id, exc, values)
-        return redirect(f"/invoices/{invoice_id}", f"Invoice {invoice.number} voided.")
-    return _view(request, db, service.get_invoice(db, principal, invoice_id), errors, values)
+
+    def again(errors: dict[str, str]) -> Response:
+        return _view(request, db, service.get_invoice(db, principal, invoice_id), errors, values)
+
+    return save_form(
+        db,
+        form,
+        VoidIn,
+        values,
+        lambda data: service.void(db, principal, invoice_id, data.reason),
+        lambda invoice: redirect(f"/invoices/{invoice_id}", f"Invoice {invoice.number} voided."),
+        again,
+    )
 
 
 def _refused(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    invoice_id: int,
-    exc: AppError,
-    values: dict[str, Any] | None = None,
+    request: Request, db: Session, principal: Principal, invoice_id: int, exc: AppError
 ) -> Response:
     errors = refusal(db, exc)
-    return _view(request, db, service.get_invoice(db, principal, invoice_id), errors, values)
+    return _view(request, db, service.get_invoice(db, principal, invoice_id), errors)

@@ -3,20 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.notify import service
 from carrierdesk.web.http import (
+    ApiReader,
+    ApiWriter,
+    Db,
     IdFilter,
-    Page,
+    Paging,
     RecordId,
     TransactionRoute,
-    api_principal,
-    get_db,
-    paging,
 )
 from carrierdesk.web.problems import READ, WRITE
 
@@ -52,12 +50,12 @@ class OutboxList(BaseModel):
 
 @router.get("/outbox", response_model=OutboxList, responses=READ)
 def outbox(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     kind: Literal["email", "sms"] | None = None,
     to: str | None = None,
     customer_id: IdFilter = None,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> OutboxList:
     rows, total = service.list_messages(
         db,
@@ -72,12 +70,7 @@ def outbox(
 
 
 @router.post("/outbox/{message_id}/reveal", response_model=OutboxOut, responses=WRITE)
-def reveal(
-    message_id: RecordId,
-    response: Response,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> OutboxOut:
+def reveal(message_id: RecordId, response: Response, principal: ApiWriter, db: Db) -> OutboxOut:
     """Admins only: the message with its secrets, to pass a reset or verification link on when
     no SMTP server is configured. Recorded in the audit log (without the secret); 409 once the
     message is delivered (its secrets are no longer kept) or when it holds none."""

@@ -21,7 +21,7 @@ from markupsafe import escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record
+from carrierdesk.audit.service import record_change
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.config import get_settings, portal_url
@@ -74,15 +74,8 @@ def queue(
     session.add(message)
     session.flush()
     what = f"Email '{masked.subject}'" if kind == "email" else f"SMS ({template})"
-    record(
-        session,
-        principal,
-        f"{kind}_queued",
-        table="outbox",
-        record_id=message.id,
-        customer_id=customer_id,
-        contact_id=contact_id,
-        message=f"{what} to {to} ({message.status})",
+    record_change(
+        session, principal, message, f"{kind}_queued", f"{what} to {to} ({message.status})"
     )
     return message
 
@@ -282,14 +275,11 @@ def reveal(session: Session, principal: Principal, message_id: int) -> MessageVi
             )
         raise Conflict("This message holds no secret: its full text is already shown.")
     what = f"Email '{message.masked['subject']}'" if message.kind == "email" else "SMS"
-    record(
+    record_change(
         session,
         principal,
+        message,
         f"{message.kind}_revealed",
-        table="outbox",
-        record_id=message.id,
-        customer_id=message.customer_id,
-        contact_id=message.contact_id,
-        message=f"Secrets of {what} #{message.id} to {message.to} revealed to {principal.name}",
+        f"Secrets of {what} #{message.id} to {message.to} revealed to {principal.name}",
     )
     return _view(message, reveal=True)

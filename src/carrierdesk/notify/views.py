@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.notify import service
-from carrierdesk.web.forms import page, submitted, text
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
+from carrierdesk.web.forms import SubmittedForm, page, text
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -20,22 +19,14 @@ PAGE_SIZE = 50
 
 @router.get("/email-log", response_class=HTMLResponse)
 def email_log(
-    request: Request,
-    to: str = "",
-    offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, principal: WebReader, db: Db, to: str = "", offset: int = 0
 ) -> Response:
     return _email_log(request, db, principal, to, offset)
 
 
 @router.post("/email-log/{message_id}/reveal", response_class=HTMLResponse)
 def reveal(
-    request: Request,
-    message_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, message_id: RecordId, form: SubmittedForm, principal: WebReader, db: Db
 ) -> Response:
     """The Email Log again, with this message's secrets shown (admins; audited)."""
     revealed = service.reveal(db, principal, message_id)

@@ -1,24 +1,18 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Response
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.numbering import service
 from carrierdesk.numbering.extensions import FREE_LIMIT_MAX, free_extensions
 from carrierdesk.numbering.schemas import BlockList, BlockOut, FreeExtensions
-from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import ApiReader, ApiWriter, Db, RecordId, TransactionRoute
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["numbering"], route_class=TransactionRoute)
 
 
 @router.get("/customers/{customer_id}/number-blocks", response_model=BlockList, responses=READ)
-def list_blocks(
-    customer_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> BlockList:
+def list_blocks(customer_id: RecordId, principal: ApiReader, db: Db) -> BlockList:
     blocks = service.list_blocks(db, principal, customer_id)
     return BlockList(items=[BlockOut.model_validate(b) for b in blocks], total=len(blocks))
 
@@ -30,20 +24,12 @@ def list_blocks(
     responses=WRITE,
     summary="Assign the next available block",
 )
-def assign_block(
-    customer_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> BlockOut:
+def assign_block(customer_id: RecordId, principal: ApiWriter, db: Db) -> BlockOut:
     return BlockOut.model_validate(service.assign_block(db, principal, customer_id))
 
 
 @router.delete("/number-blocks/{block_id}", status_code=204, responses=WRITE)
-def delete_block(
-    block_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_block(block_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_block(db, principal, block_id)
     return Response(status_code=204)
 
@@ -53,8 +39,8 @@ def delete_block(
 )
 def free(
     customer_id: RecordId,
+    principal: ApiReader,
+    db: Db,
     limit: int = Query(100, ge=1, le=FREE_LIMIT_MAX),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> FreeExtensions:
     return FreeExtensions(items=free_extensions(db, principal, customer_id, limit))

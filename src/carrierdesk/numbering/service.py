@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.permissions import require_customer
+from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import is_postgres
 from carrierdesk.errors import Conflict, NotFound
@@ -66,7 +66,7 @@ _LOWEST_FREE_SLOT = text(
 def list_blocks(session: Session, principal: Principal, customer_id: int) -> list[NumberBlock]:
     get_customer(session, principal, customer_id)
     stmt = (
-        select(NumberBlock)
+        readable(principal, NumberBlock)
         .where(NumberBlock.customer_id == customer_id)
         .order_by(NumberBlock.start)
     )
@@ -74,8 +74,7 @@ def list_blocks(session: Session, principal: Principal, customer_id: int) -> lis
 
 
 def assign_block(session: Session, principal: Principal, customer_id: int) -> NumberBlock:
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     options = get_options(session)
     if options.number_range_start is None or options.block_size is None:
         raise Conflict(
@@ -95,22 +94,19 @@ def assign_block(session: Session, principal: Principal, customer_id: int) -> Nu
     block = NumberBlock(customer_id=customer_id, start=first, end=first + size - 1)
     session.add(block)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        block,
         "create",
-        table="number_blocks",
-        record_id=block.id,
-        customer_id=customer_id,
-        message=f"Number block {block.start}–{block.end} assigned to {customer.name}",
+        f"Number block {block.start}–{block.end} assigned to {customer.name}",
         after=snapshot(block, AUDITED),
     )
     return block
 
 
 def delete_block(session: Session, principal: Principal, block_id: int) -> None:
-    block = _get_block(session, principal, block_id)
-    require_customer(principal, block.customer_id, "write")
+    block = _get_block(session, principal, block_id, "write")
     # Locked before looking for extensions: an extension being created in this block holds
     # a share lock on it (block_containing), so we wait for it and then see it.
     locked = session.scalar(
@@ -132,14 +128,12 @@ def delete_block(session: Session, principal: Principal, block_id: int) -> None:
     before = snapshot(block, AUDITED)
     session.delete(block)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        block,
         "delete",
-        table="number_blocks",
-        record_id=block_id,
-        customer_id=block.customer_id,
-        message=f"Number block {block.start}–{block.end} removed",
+        f"Number block {block.start}–{block.end} removed",
         before=before,
     )
 
@@ -184,12 +178,10 @@ def has_blocks(session: Session, customer_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-def _get_block(session: Session, principal: Principal, block_id: int) -> NumberBlock:
-    block = session.get(NumberBlock, block_id)
-    if block is None:
-        raise NotFound(f"Number block {block_id} not found.")
-    require_customer(principal, block.customer_id, "read")
-    return block
+def _get_block(
+    session: Session, principal: Principal, block_id: int, access: Access = "read"
+) -> NumberBlock:
+    return get_scoped(session, principal, NumberBlock, block_id, access)
 
 
 def lock_assignments(session: Session) -> None:

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.cdrs import reports
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
 from carrierdesk.errors import Invalid
 from carrierdesk.models.base import utcnow
 from carrierdesk.portal.web import PortalRoute, portal_page
 from carrierdesk.web.downloads import csv_download
-from carrierdesk.web.http import get_db, portal_principal
+from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
 # What the carrier pays for a call is not the customer's to see (as on the portal's Summary).
@@ -25,11 +23,7 @@ MONTHS_OFFERED = 24
 
 
 @router.get("/cdr-reports", response_class=HTMLResponse)
-def cdr_reports(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def cdr_reports(request: Request, principal: PortalContact, db: Db) -> Response:
     """A day or a month to download (the dashboard's Summary offers its rows' too)."""
     today = utcnow().date()
     context = {"section": "cdr-reports", "today": today, "months": _recent_months(today)}
@@ -44,10 +38,7 @@ def _recent_months(today: date) -> list[date]:
 
 @router.get("/cdrs.csv")
 def cdr_report(
-    timeframe: str = "",
-    period_start: str = "",
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    principal: PortalContact, db: Db, timeframe: str = "", period_start: str = ""
 ) -> StreamingResponse:
     """The CDRs of one 24h/daily/weekly/monthly period as CSV, streamed."""
     assert principal.customer_id is not None

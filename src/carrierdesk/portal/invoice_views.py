@@ -4,29 +4,22 @@ own customer: another customer's invoice is not found."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.invoices import service
 from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.invoices.api import pdf_response
 from carrierdesk.invoices.schemas import InvoiceOut
 from carrierdesk.portal.web import PortalRoute, portal_page
-from carrierdesk.web.http import RecordId, get_db, portal_principal
+from carrierdesk.web.http import Db, PortalContact, RecordId
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
 PAGE_SIZE = 50
 
 
 @router.get("/invoices", response_class=HTMLResponse)
-def invoices(
-    request: Request,
-    offset: int = 0,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def invoices(request: Request, principal: PortalContact, db: Db, offset: int = 0) -> Response:
     """Newest first."""
     offset = max(offset, 0)
     rows, total = service.list_invoices(
@@ -44,12 +37,7 @@ def invoices(
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
-def invoice(
-    request: Request,
-    invoice_id: RecordId,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def invoice(request: Request, invoice_id: RecordId, principal: PortalContact, db: Db) -> Response:
     found = service.get_invoice(db, principal, invoice_id)
     context = {
         "section": "invoices",
@@ -60,9 +48,5 @@ def invoice(
 
 
 @router.get("/invoices/{invoice_id}/pdf")
-def invoice_pdf(
-    invoice_id: RecordId,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def invoice_pdf(invoice_id: RecordId, principal: PortalContact, db: Db) -> Response:
     return pdf_response(db, service.get_invoice(db, principal, invoice_id))

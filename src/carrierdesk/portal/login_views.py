@@ -3,13 +3,12 @@ password and its reset link, the email verification link, and the Portal Login l
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import login as logins
 from carrierdesk.auth.login import Person
-from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import logout as end_session
 from carrierdesk.auth.service import start_session
 from carrierdesk.errors import AppError, Invalid, LoginFailed, SecondFactorRequired
@@ -19,10 +18,11 @@ from carrierdesk.portal.web import HOME, PortalRoute, portal_page, refused
 from carrierdesk.web.forms import redirect, safe_path
 from carrierdesk.web.http import (
     PORTAL_COOKIE,
+    Db,
+    PortalContact,
     PortalLoginRequired,
     check_login_form,
     client_ip,
-    get_db,
     keep_login_form_token,
     log_in,
     login_form_token,
@@ -46,7 +46,7 @@ def portal_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = HOME, db: Session = Depends(get_db)) -> Response:
+def login_page(request: Request, db: Db, next: str = HOME) -> Response:
     try:
         portal_principal(request, db, {})
         return redirect(portal_next(next))  # already logged in
@@ -102,10 +102,10 @@ def _login_form(
 @router.post("/login/2fa", response_class=HTMLResponse)
 def login_second_factor(
     request: Request,
+    db: Db,
     challenge: str = Form(""),
     code: str = Form(""),
     next: str = Form(HOME),
-    db: Session = Depends(get_db),
 ) -> Response:
     context = {"email": "", "next": portal_next(next), "challenge": challenge}
     try:
@@ -128,9 +128,7 @@ def _logged_in(raw: str, context: dict[str, str]) -> Response:
 
 
 @router.post("/logout")
-def logout(
-    principal: Principal = Depends(portal_principal), db: Session = Depends(get_db)
-) -> Response:
+def logout(principal: PortalContact, db: Db) -> Response:
     """Log out; during a Portal Login this is "End": the operator's impersonation ends."""
     end_session(db, principal)
     message = "Portal Login ended." if principal.impersonator else "You have logged out."
@@ -140,14 +138,12 @@ def logout(
 
 
 @router.get("/forgot-password", response_class=HTMLResponse)
-def forgot_password_page(request: Request, db: Session = Depends(get_db)) -> Response:
+def forgot_password_page(request: Request, db: Db) -> Response:
     return portal_page(request, db, "portal/forgot_password.html", {"email": ""})
 
 
 @router.post("/forgot-password", response_class=HTMLResponse)
-def forgot_password(
-    request: Request, email: str = Form(""), db: Session = Depends(get_db)
-) -> Response:
+def forgot_password(request: Request, db: Db, email: str = Form("")) -> Response:
     """The same answer whether or not the address is a contact's."""
     name = "portal/forgot_password.html"
     if not email.strip():
@@ -159,19 +155,17 @@ def forgot_password(
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
-def reset_password_page(
-    request: Request, token: str = "", db: Session = Depends(get_db)
-) -> Response:
+def reset_password_page(request: Request, db: Db, token: str = "") -> Response:
     return portal_page(request, db, "portal/reset_password.html", {"token": token})
 
 
 @router.post("/reset-password", response_class=HTMLResponse)
 def reset_password(
     request: Request,
+    db: Db,
     token: str = Form(""),
     new_password: str = Form(""),
     confirm_password: str = Form(""),
-    db: Session = Depends(get_db),
 ) -> Response:
     name, context = "portal/reset_password.html", {"token": token}
     try:
@@ -185,15 +179,13 @@ def reset_password(
 
 
 @router.get("/verify-email", response_class=HTMLResponse)
-def verify_email_page(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+def verify_email_page(request: Request, db: Db, token: str = "") -> Response:
     """The emailed link only shows a button: mail scanners that open links must not use it up."""
     return portal_page(request, db, "portal/verify_email.html", {"token": token})
 
 
 @router.post("/verify-email", response_class=HTMLResponse)
-def verify_email(
-    request: Request, token: str = Form(""), db: Session = Depends(get_db)
-) -> Response:
+def verify_email(request: Request, db: Db, token: str = Form("")) -> Response:
     try:
         contact = service.verify_email(db, token, client_ip(request))
     except AppError as exc:
@@ -204,7 +196,7 @@ def verify_email(
 
 @router.get("/impersonate")
 @writes
-def impersonate(request: Request, token: str = "", db: Session = Depends(get_db)) -> Response:
+def impersonate(request: Request, db: Db, token: str = "") -> Response:
     """Portal Login: the operator's one-time link opens a short session as the contact."""
     try:
         raw, _row = service.open_impersonation(db, token, client_ip(request))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth import totp, twofactor
 from carrierdesk.auth.principals import Principal
@@ -16,8 +15,8 @@ from carrierdesk.models import Contact
 from carrierdesk.portal import service
 from carrierdesk.portal.schemas import PasswordUpdate, ProfileUpdate
 from carrierdesk.portal.web import PortalRoute, portal_page, refused, secret
-from carrierdesk.web.forms import FORM_ERRORS, optional, parse, redirect, submitted, text
-from carrierdesk.web.http import get_db, portal_principal
+from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, optional, parse, redirect, text
+from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(prefix="/portal/profile", route_class=PortalRoute, include_in_schema=False)
 PROFILE = "portal/profile.html"
@@ -63,20 +62,13 @@ def _refused(
 
 
 @router.get("", response_class=HTMLResponse)
-def profile(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def profile(request: Request, principal: PortalContact, db: Db) -> Response:
     return _profile(request, db, principal)
 
 
 @router.post("", response_class=HTMLResponse)
 def update_profile(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: PortalContact, db: Db
 ) -> Response:
     """Name, phone and mobile, through the API's own schema; the email is not taken here."""
     values = {
@@ -102,10 +94,7 @@ def update_profile(
 
 @router.post("/password", response_class=HTMLResponse)
 def change_password(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: PortalContact, db: Db
 ) -> Response:
     new, again = secret(form, "new_password"), secret(form, "confirm_password")
     try:
@@ -119,11 +108,7 @@ def change_password(
 
 
 @router.post("/totp", response_class=HTMLResponse)
-def begin_totp(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def begin_totp(request: Request, principal: PortalContact, db: Db) -> Response:
     try:
         twofactor.begin(db, principal)
     except AppError as exc:
@@ -132,9 +117,7 @@ def begin_totp(
 
 
 @router.get("/totp.svg")
-def totp_qr(
-    principal: Principal = Depends(portal_principal), db: Session = Depends(get_db)
-) -> Response:
+def totp_qr(principal: PortalContact, db: Db) -> Response:
     """The QR code of the pending secret, as an image (the page has no script for it)."""
     if principal.impersonator:
         raise Forbidden("Portal Login cannot change the contact's password, email or 2FA.")
@@ -147,10 +130,7 @@ def totp_qr(
 
 @router.post("/totp/confirm", response_class=HTMLResponse)
 def confirm_totp(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: PortalContact, db: Db
 ) -> Response:
     try:
         codes = twofactor.confirm(db, principal, text(form, "code"))
@@ -161,10 +141,7 @@ def confirm_totp(
 
 @router.post("/totp/disable", response_class=HTMLResponse)
 def disable_totp(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: PortalContact, db: Db
 ) -> Response:
     try:
         twofactor.disable(db, principal, secret(form, "password"))

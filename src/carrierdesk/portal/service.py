@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record
+from carrierdesk.audit.service import record_change
 from carrierdesk.auth import onetime
 from carrierdesk.auth.login import may_log_in
 from carrierdesk.auth.passwords import check_policy, verify_password
-from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import start_session
 from carrierdesk.config import portal_url
@@ -148,15 +147,12 @@ def verify_mobile(session: Session, principal: Principal, code: str) -> Contact:
 
 def _mark_verified(session: Session, principal: Principal, contact: Contact, flag: str) -> Contact:
     setattr(contact, flag, True)
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "verify",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"{contact.email}: {flag.replace('_', ' ')}",
+        f"{contact.email}: {flag.replace('_', ' ')}",
         changes={flag: [False, True]},
     )
     return contact
@@ -164,20 +160,16 @@ def _mark_verified(session: Session, principal: Principal, contact: Contact, fla
 
 def portal_login_link(session: Session, principal: Principal, contact_id: int) -> str:
     """Portal Login: a one-time link (60 s) that opens the portal as the contact."""
-    contact = get_contact(session, principal, contact_id)
-    require_customer(principal, contact.customer_id, "write")
+    contact = get_contact(session, principal, contact_id, "write")
     if principal.kind != "user":
         raise Forbidden("Portal Login is for Control Panel users.")
     raw = onetime.issue_link(session, "portal_login", contact_id=contact.id, user_id=principal.id)
-    record(
+    record_change(
         session,
         principal,
+        contact,
         "impersonate",
-        table="contacts",
-        record_id=contact.id,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        message=f"{principal.name} opened the portal as {contact.email}",
+        f"{principal.name} opened the portal as {contact.email}",
     )
     return portal_url(f"impersonate?token={raw}")
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError, Conflict, Invalid, TooManyAttempts
 from carrierdesk.portal import service
 from carrierdesk.portal.web import PortalRoute, portal_page, refused
-from carrierdesk.web.forms import redirect, submitted, text
-from carrierdesk.web.http import get_db, portal_principal
+from carrierdesk.web.forms import SubmittedForm, redirect, text
+from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(prefix="/portal/verification", route_class=PortalRoute, include_in_schema=False)
 PAGE = "portal/verification.html"
@@ -29,21 +27,13 @@ def _refused(request: Request, db: Session, exc: AppError, code: str = "") -> Re
 
 
 @router.get("", response_class=HTMLResponse)
-def verification(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def verification(request: Request, principal: PortalContact, db: Db) -> Response:
     context = {"section": "verification", "values": {}, "errors": {}}
     return portal_page(request, db, PAGE, context)
 
 
 @router.post("/email")
-def send_email_link(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def send_email_link(request: Request, principal: PortalContact, db: Db) -> Response:
     try:
         service.send_email_verification(db, principal)
     except AppError as exc:
@@ -53,11 +43,7 @@ def send_email_link(
 
 
 @router.post("/mobile")
-def send_mobile_code(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def send_mobile_code(request: Request, principal: PortalContact, db: Db) -> Response:
     try:
         service.send_mobile_code(db, principal)
     except AppError as exc:
@@ -68,10 +54,7 @@ def send_mobile_code(
 
 @router.post("/mobile/confirm", response_class=HTMLResponse)
 def confirm_mobile(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
+    request: Request, form: SubmittedForm, principal: PortalContact, db: Db
 ) -> Response:
     code = text(form, "code")
     try:

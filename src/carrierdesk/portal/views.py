@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import AppError, Invalid
 from carrierdesk.portal import (
     cdr_report_views,
@@ -25,7 +23,7 @@ from carrierdesk.portal.web import HOME, PortalRoute, portal_page
 from carrierdesk.sipauth.conferences import list_rooms
 from carrierdesk.sipauth.sip_users import list_sip_users
 from carrierdesk.summaries.service import Summary, Sums, get_summary
-from carrierdesk.web.http import get_db, portal_principal
+from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 pages = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
@@ -52,21 +50,13 @@ def portal_root() -> Response:
 
 
 @pages.get("/", response_class=HTMLResponse)
-def dashboard(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def dashboard(request: Request, principal: PortalContact, db: Db) -> Response:
     context = {"section": "dashboard", "timeframes": TIMEFRAMES}
     return portal_page(request, db, "portal/dashboard.html", context)
 
 
 @pages.get("/summary.json")
-def summary_json(
-    timeframe: str = "daily",
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def summary_json(principal: PortalContact, db: Db, timeframe: str = "daily") -> Response:
     """The contact's customer's Summary, read-only, for the dashboard's grid."""
     try:
         if timeframe not in TIMEFRAMES:
@@ -99,11 +89,7 @@ def _figures(sums: Sums) -> dict[str, Any]:
 
 
 @pages.get("/sip-users", response_class=HTMLResponse)
-def sip_users(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def sip_users(request: Request, principal: PortalContact, db: Db) -> Response:
     assert principal.customer_id is not None
     rows, total = list_sip_users(db, principal, principal.customer_id, limit=LISTED)
     context = {"section": "sip-users", "sip_users": rows, "total": total}
@@ -111,11 +97,7 @@ def sip_users(
 
 
 @pages.get("/conferences", response_class=HTMLResponse)
-def conferences(
-    request: Request,
-    principal: Principal = Depends(portal_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def conferences(request: Request, principal: PortalContact, db: Db) -> Response:
     assert principal.customer_id is not None
     rows, total = list_rooms(db, principal, principal.customer_id, limit=LISTED)
     context = {"section": "conferences", "rooms": rows, "total": total}

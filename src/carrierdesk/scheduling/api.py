@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Response
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeList, ScheduledChangeOut
 from carrierdesk.web.http import (
+    ApiReader,
+    ApiWriter,
+    Db,
     IdFilter,
-    Page,
+    Paging,
     RecordId,
     TransactionRoute,
-    api_principal,
-    get_db,
-    paging,
 )
 from carrierdesk.web.problems import READ, WRITE
 
@@ -22,11 +20,11 @@ router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 
 @router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
 def list_changes(
+    page: Paging,
+    principal: ApiReader,
+    db: Db,
     status: str | None = Query(None, json_schema_extra={"enum": list(service.STATUSES)}),
     customer_id: IdFilter = None,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> ScheduledChangeList:
     rows, total = service.list_changes(
         db, principal, status=status, customer_id=customer_id, limit=page.limit, offset=page.offset
@@ -35,10 +33,6 @@ def list_changes(
 
 
 @router.delete("/scheduled-changes/{change_id}", status_code=204, responses=WRITE)
-def cancel(
-    change_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def cancel(change_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.cancel(db, principal, change_id)
     return Response(status_code=204)

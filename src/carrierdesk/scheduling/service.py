@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record
+from carrierdesk.audit.service import record, record_change
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.db import is_postgres, page_of
@@ -24,6 +25,7 @@ from carrierdesk.models.base import utcnow
 # (session, principal, target_id, customer_id, payload) -> id of the record changed or created
 Applier = Callable[[Session, Principal, int | None, int | None, dict[str, Any]], int]
 STATUSES = ("pending", "applied", "failed", "cancelled")
+T = TypeVar("T")
 
 
 def _appliers() -> dict[str, Applier]:
@@ -43,6 +45,48 @@ def is_future(apply_at: datetime | None) -> bool:
     if apply_at.tzinfo is None:
         raise Invalid.field("apply_at", "must include a time zone (e.g. 2026-12-01T09:00:00Z)")
     return apply_at > utcnow()
+
+
+def schedule_or_apply(
+    session: Session,
+    principal: Principal,
+    apply_at: datetime | None,
+    apply: Callable[[], T],
+    *,
+    kind: str,
+    target_id: int | None,
+    customer_id: int | None,
+    payload: dict[str, Any] | Callable[[], dict[str, Any]],
+    summary: str,
+) -> T | ScheduledChange:
+    """Delay and Save: `apply()` now, or, when `apply_at` is in the future, `schedule` the
+    change for then (validated now by applying it in a savepoint). `payload` may be a function
+    when building it costs or checks something only a stored change needs.
+
+        return schedule_or_apply(session, principal, data.apply_at,
+                                 lambda: _update(session, principal, customer, data),
+                                 kind="customer.update", target_id=customer.id,
+                                 customer_id=customer.id, payload=changed_fields(data),
+                                 summary=f"Edit customer {customer.name}")
+    """
+    if not is_future(apply_at):
+        return apply()
+    assert apply_at is not None
+    return schedule(
+        session,
+        principal,
+        kind=kind,
+        target_id=target_id,
+        customer_id=customer_id,
+        payload=payload() if callable(payload) else payload,
+        apply_at=apply_at,
+        summary=summary,
+    )
+
+
+def changed_fields(data: BaseModel) -> dict[str, Any]:
+    """An edit's payload: the fields it sets, as JSON, without its `apply_at`."""
+    return data.model_dump(mode="json", exclude_unset=True, exclude={"apply_at"})
 
 
 def schedule(
@@ -113,14 +157,8 @@ def _apply_one(session: Session, change: ScheduledChange) -> None:
             )
     except AppError as exc:
         change.status, change.error = "failed", _describe(exc)
-        record(
-            session,
-            actor,
-            "schedule_failed",
-            table="scheduled_changes",
-            record_id=change.id,
-            customer_id=change.customer_id,
-            message=f"{change.summary}: {change.error}",
+        record_change(
+            session, actor, change, "schedule_failed", f"{change.summary}: {change.error}"
         )
     else:
         change.status = "applied"
@@ -171,13 +209,5 @@ def cancel(session: Session, principal: Principal, change_id: int) -> ScheduledC
     if change.status != "pending":
         raise Conflict(f"Scheduled change {change_id} is {change.status}, no longer pending.")
     change.status = "cancelled"
-    record(
-        session,
-        principal,
-        "cancel",
-        table="scheduled_changes",
-        record_id=change.id,
-        customer_id=change.customer_id,
-        message=f"Cancelled: {change.summary}",
-    )
+    record_change(session, principal, change, "cancel", f"Cancelled: {change.summary}")
     return change

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.forms import FORM_ERRORS, page, redirect, refusal, submitted
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal, web_writer
+from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, page, redirect, refusal
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader, WebWriter
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -21,11 +20,7 @@ PAGE_SIZE = 50
 
 @router.get("/delay-log", response_class=HTMLResponse)
 def delay_log(
-    request: Request,
-    status: str = "",
-    offset: int = 0,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, principal: WebReader, db: Db, status: str = "", offset: int = 0
 ) -> Response:
     return _delay_log(request, db, principal, status, offset)
 
@@ -59,11 +54,7 @@ def _delay_log(
 
 @router.post("/delay-log/{change_id}/cancel", response_class=HTMLResponse)
 def cancel(
-    request: Request,
-    change_id: RecordId,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_writer),
-    db: Session = Depends(get_db),
+    request: Request, change_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     try:
         change = service.cancel(db, principal, change_id)

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.auth.permissions import require_staff
-from carrierdesk.auth.principals import Principal
 from carrierdesk.settings import service
 from carrierdesk.settings.schemas import OptionsPatch
-from carrierdesk.web.forms import (
-    FORM_ERRORS,
-    checkbox,
-    optional,
-    page,
-    parse,
-    redirect,
-    refusal,
-    submitted,
-    text,
-)
-from carrierdesk.web.http import TransactionRoute, get_db, web_principal
+from carrierdesk.web.forms import SubmittedForm, checkbox, optional, page, redirect, save_form, text
+from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 # Options that may be left empty (unset); the others must have a value.
@@ -52,9 +39,7 @@ def _values(options: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/settings/options", response_class=HTMLResponse)
-def options_page(
-    request: Request, principal: Principal = Depends(web_principal), db: Session = Depends(get_db)
-) -> Response:
+def options_page(request: Request, principal: WebReader, db: Db) -> Response:
     require_staff(principal, "admin")
     values = _values(service.get_options(db).model_dump())
     context = {"section": "settings", "tab": "options", "values": values}
@@ -62,24 +47,23 @@ def options_page(
 
 
 @router.post("/settings/options", response_class=HTMLResponse)
-def save_options(
-    request: Request,
-    form: FormData = Depends(submitted),
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def save_options(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     require_staff(principal, "admin")
     fields: dict[str, Any] = {k: optional(form, k) for k in CLEARABLE}
     fields |= {k: text(form, k) for k in (*NUMBERS, *TEXTS)}
     fields |= {k: checkbox(form, k) for k in SWITCHES}
-    data, errors = parse(OptionsPatch, fields)
-    if data is not None:
-        try:
-            service.update_options(db, principal, data)
-        except FORM_ERRORS as exc:
-            errors = refusal(db, exc)
-        else:
-            return redirect("/settings/options", "Options saved.")
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
-    context = {"section": "settings", "tab": "options", "values": values, "errors": errors}
-    return page(request, db, "settings/options.html", context, 422)
+
+    def again(errors: dict[str, str]) -> Response:
+        values = {k: v for k, v in form.items() if k != "csrf_token"}
+        context = {"section": "settings", "tab": "options", "values": values, "errors": errors}
+        return page(request, db, "settings/options.html", context, 422)
+
+    return save_form(
+        db,
+        form,
+        OptionsPatch,
+        fields,
+        lambda data: service.update_options(db, principal, data),
+        lambda _options: redirect("/settings/options", "Options saved."),
+        again,
+    )

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.models import IpAuth, SipUser
 from carrierdesk.sipauth import conferences, ip_auth, sip_users
 from carrierdesk.sipauth.schemas import (
@@ -22,7 +20,7 @@ from carrierdesk.sipauth.schemas import (
     SipUserOut,
     SipUserUpdate,
 )
-from carrierdesk.web.http import Page, RecordId, TransactionRoute, api_principal, get_db, paging
+from carrierdesk.web.http import ApiReader, ApiWriter, Db, Paging, RecordId, TransactionRoute
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["sip users, IP auth, conferences"], route_class=TransactionRoute)
@@ -45,10 +43,7 @@ def _ip_out(entry: IpAuth, warnings: list[str]) -> IpAuthOut:
 
 @router.get("/customers/{customer_id}/sip-users", response_model=SipUserList, responses=READ)
 def list_sip_users(
-    customer_id: RecordId,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, page: Paging, principal: ApiReader, db: Db
 ) -> SipUserList:
     rows, total = sip_users.list_sip_users(db, principal, customer_id, page.limit, page.offset)
     return SipUserList(items=[SipUserOut.model_validate(u) for u in rows], total=total)
@@ -62,29 +57,19 @@ def list_sip_users(
     description="With no password, one is generated and returned once as `password`.",
 )
 def create_sip_user(
-    customer_id: RecordId,
-    body: SipUserCreate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: SipUserCreate, principal: ApiWriter, db: Db
 ) -> SipUserCreated:
     return _created(*sip_users.create_sip_user(db, principal, customer_id, body))
 
 
 @router.get("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=READ)
-def get_sip_user(
-    sip_user_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> SipUserOut:
+def get_sip_user(sip_user_id: RecordId, principal: ApiReader, db: Db) -> SipUserOut:
     return SipUserOut.model_validate(sip_users.get_sip_user(db, principal, sip_user_id))
 
 
 @router.patch("/sip-users/{sip_user_id}", response_model=SipUserOut, responses=WRITE)
 def update_sip_user(
-    sip_user_id: RecordId,
-    body: SipUserUpdate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    sip_user_id: RecordId, body: SipUserUpdate, principal: ApiWriter, db: Db
 ) -> SipUserOut:
     return SipUserOut.model_validate(sip_users.update_sip_user(db, principal, sip_user_id, body))
 
@@ -96,20 +81,13 @@ def update_sip_user(
     description="Sets the given password, or generates one and returns it once.",
 )
 def reset_sip_password(
-    sip_user_id: RecordId,
-    body: SipPasswordReset,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    sip_user_id: RecordId, body: SipPasswordReset, principal: ApiWriter, db: Db
 ) -> SipUserCreated:
     return _created(*sip_users.reset_password(db, principal, sip_user_id, body))
 
 
 @router.delete("/sip-users/{sip_user_id}", status_code=204, responses=WRITE)
-def delete_sip_user(
-    sip_user_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_sip_user(sip_user_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     sip_users.delete_sip_user(db, principal, sip_user_id)
     return Response(status_code=204)
 
@@ -118,12 +96,7 @@ def delete_sip_user(
 
 
 @router.get("/customers/{customer_id}/ip-auth", response_model=IpAuthList, responses=READ)
-def list_ip_auth(
-    customer_id: RecordId,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> IpAuthList:
+def list_ip_auth(customer_id: RecordId, page: Paging, principal: ApiReader, db: Db) -> IpAuthList:
     rows, total = ip_auth.list_ip_auth(db, principal, customer_id, page.limit, page.offset)
     return IpAuthList(items=[IpAuthOut.model_validate(e) for e in rows], total=total)
 
@@ -136,40 +109,26 @@ def list_ip_auth(
     description="An address another entry already covers is accepted, with `warnings`.",
 )
 def create_ip_auth(
-    customer_id: RecordId,
-    body: IpAuthCreate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: IpAuthCreate, principal: ApiWriter, db: Db
 ) -> IpAuthOut:
     return _ip_out(*ip_auth.create_ip_auth(db, principal, customer_id, body))
 
 
 @router.get("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=READ)
-def get_ip_auth(
-    entry_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> IpAuthOut:
+def get_ip_auth(entry_id: RecordId, principal: ApiReader, db: Db) -> IpAuthOut:
     entry = ip_auth.get_ip_auth(db, principal, entry_id)
     return _ip_out(entry, ip_auth.overlap_warnings_for(db, principal, entry_id))
 
 
 @router.patch("/ip-auth/{entry_id}", response_model=IpAuthOut, responses=WRITE)
 def update_ip_auth(
-    entry_id: RecordId,
-    body: IpAuthUpdate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    entry_id: RecordId, body: IpAuthUpdate, principal: ApiWriter, db: Db
 ) -> IpAuthOut:
     return _ip_out(*ip_auth.update_ip_auth(db, principal, entry_id, body))
 
 
 @router.delete("/ip-auth/{entry_id}", status_code=204, responses=WRITE)
-def delete_ip_auth(
-    entry_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_ip_auth(entry_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     ip_auth.delete_ip_auth(db, principal, entry_id)
     return Response(status_code=204)
 
@@ -178,12 +137,7 @@ def delete_ip_auth(
 
 
 @router.get("/customers/{customer_id}/conferences", response_model=ConferenceList, responses=READ)
-def list_rooms(
-    customer_id: RecordId,
-    page: Page = Depends(paging),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> ConferenceList:
+def list_rooms(customer_id: RecordId, page: Paging, principal: ApiReader, db: Db) -> ConferenceList:
     rows, total = conferences.list_rooms(db, principal, customer_id, page.limit, page.offset)
     return ConferenceList(items=[ConferenceOut.model_validate(r) for r in rows], total=total)
 
@@ -195,38 +149,24 @@ def list_rooms(
     responses=WRITE,
 )
 def create_room(
-    customer_id: RecordId,
-    body: ConferenceCreate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    customer_id: RecordId, body: ConferenceCreate, principal: ApiWriter, db: Db
 ) -> ConferenceOut:
     return ConferenceOut.model_validate(conferences.create_room(db, principal, customer_id, body))
 
 
 @router.get("/conferences/{room_id}", response_model=ConferenceOut, responses=READ)
-def get_room(
-    room_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> ConferenceOut:
+def get_room(room_id: RecordId, principal: ApiReader, db: Db) -> ConferenceOut:
     return ConferenceOut.model_validate(conferences.get_room(db, principal, room_id))
 
 
 @router.patch("/conferences/{room_id}", response_model=ConferenceOut, responses=WRITE)
 def update_room(
-    room_id: RecordId,
-    body: ConferenceUpdate,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
+    room_id: RecordId, body: ConferenceUpdate, principal: ApiWriter, db: Db
 ) -> ConferenceOut:
     return ConferenceOut.model_validate(conferences.update_room(db, principal, room_id, body))
 
 
 @router.delete("/conferences/{room_id}", status_code=204, responses=WRITE)
-def delete_room(
-    room_id: RecordId,
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def delete_room(room_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     conferences.delete_room(db, principal, room_id)
     return Response(status_code=204)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.permissions import require_customer
+from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import page_of
-from carrierdesk.errors import Invalid, NotFound
+from carrierdesk.errors import Invalid
 from carrierdesk.models import ConferenceRoom, Extension
 from carrierdesk.numbering.extensions import claim_extension, rename_extension
 from carrierdesk.sipauth.schemas import ConferenceCreate, ConferenceUpdate
@@ -22,28 +22,28 @@ def list_rooms(
     session: Session, principal: Principal, customer_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[ConferenceRoom], int]:
     get_customer(session, principal, customer_id)
-    stmt: Select[ConferenceRoom] = select(ConferenceRoom).where(
+    stmt: Select[ConferenceRoom] = readable(principal, ConferenceRoom).where(
         ConferenceRoom.customer_id == customer_id
     )
     return page_of(session, stmt, ConferenceRoom.name, limit=limit, offset=offset)
 
 
 def get_room(
-    session: Session, principal: Principal, room_id: int, *, lock: bool = False
+    session: Session,
+    principal: Principal,
+    room_id: int,
+    access: Access = "read",
+    *,
+    lock: bool = False,
 ) -> ConferenceRoom:
     """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
-    room = session.get(ConferenceRoom, room_id, with_for_update=lock, populate_existing=lock)
-    if room is None:
-        raise NotFound(f"Conference room {room_id} not found.")
-    require_customer(principal, room.customer_id, "read")
-    return room
+    return get_scoped(session, principal, ConferenceRoom, room_id, access, lock=lock)
 
 
 def create_room(
     session: Session, principal: Principal, customer_id: int, data: ConferenceCreate
 ) -> ConferenceRoom:
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     _check_pins(data.pin, data.moderator_pin)
     extension = claim_extension(session, customer_id, data.extension, "conference", "extension")
     room = ConferenceRoom(
@@ -54,14 +54,12 @@ def create_room(
     )
     session.add(room)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        room,
         "create",
-        table="conference_rooms",
-        record_id=room.id,
-        customer_id=customer_id,
-        message=f"Conference room {room.name} ({room.extension}) created for {customer.name}",
+        f"Conference room {room.name} ({room.extension}) created for {customer.name}",
         after=snapshot(room, AUDITED),
     )
     return room
@@ -70,8 +68,7 @@ def create_room(
 def update_room(
     session: Session, principal: Principal, room_id: int, data: ConferenceUpdate
 ) -> ConferenceRoom:
-    room = get_room(session, principal, room_id, lock=True)
-    require_customer(principal, room.customer_id, "write")
+    room = get_room(session, principal, room_id, "write", lock=True)
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "extension", "quality", "max_members"):
         if required in changes and changes[required] is None:
@@ -83,14 +80,12 @@ def update_room(
     for key, value in changes.items():
         setattr(room, key, value)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        room,
         "update",
-        table="conference_rooms",
-        record_id=room.id,
-        customer_id=room.customer_id,
-        message=f"Conference room {room.name} updated",
+        f"Conference room {room.name} updated",
         before=before,
         after=snapshot(room, AUDITED),
     )
@@ -98,8 +93,7 @@ def update_room(
 
 
 def delete_room(session: Session, principal: Principal, room_id: int) -> None:
-    room = get_room(session, principal, room_id, lock=True)
-    require_customer(principal, room.customer_id, "write")
+    room = get_room(session, principal, room_id, "write", lock=True)
     before = snapshot(room, AUDITED)
     extension_id = room.extension_id
     session.delete(room)
@@ -108,15 +102,8 @@ def delete_room(session: Session, principal: Principal, room_id: int) -> None:
     if extension is not None:
         session.delete(extension)
         session.flush()
-    record(
-        session,
-        principal,
-        "delete",
-        table="conference_rooms",
-        record_id=room_id,
-        customer_id=room.customer_id,
-        message=f"Conference room {room.name} deleted",
-        before=before,
+    record_change(
+        session, principal, room, "delete", f"Conference room {room.name} deleted", before=before
     )
 
 

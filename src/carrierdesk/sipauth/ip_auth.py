@@ -8,12 +8,12 @@ import ipaddress
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
-from carrierdesk.auth.permissions import require_customer
+from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import page_of
-from carrierdesk.errors import Invalid, NotFound
+from carrierdesk.errors import Invalid
 from carrierdesk.models import Customer, IpAuth
 from carrierdesk.sipauth.schemas import IpAuthCreate, IpAuthUpdate
 
@@ -34,41 +34,39 @@ def list_ip_auth(
     session: Session, principal: Principal, customer_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[IpAuth], int]:
     get_customer(session, principal, customer_id)
-    stmt: Select[IpAuth] = select(IpAuth).where(IpAuth.customer_id == customer_id)
+    stmt: Select[IpAuth] = readable(principal, IpAuth).where(IpAuth.customer_id == customer_id)
     return page_of(session, stmt, IpAuth.range_first, IpAuth.id, limit=limit, offset=offset)
 
 
 def get_ip_auth(
-    session: Session, principal: Principal, entry_id: int, *, lock: bool = False
+    session: Session,
+    principal: Principal,
+    entry_id: int,
+    access: Access = "read",
+    *,
+    lock: bool = False,
 ) -> IpAuth:
     """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
-    entry = session.get(IpAuth, entry_id, with_for_update=lock, populate_existing=lock)
-    if entry is None:
-        raise NotFound(f"IP authentication entry {entry_id} not found.")
-    require_customer(principal, entry.customer_id, "read")
-    return entry
+    return get_scoped(session, principal, IpAuth, entry_id, access, lock=lock)
 
 
 def create_ip_auth(
     session: Session, principal: Principal, customer_id: int, data: IpAuthCreate
 ) -> tuple[IpAuth, list[str]]:
     """The new entry and its warnings (another entry already covering the address)."""
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     _check_direction(data.receives_calls, data.sends_calls)
     entry = IpAuth(customer_id=customer_id, **data.model_dump())
     _set_range(entry)
     warnings = _overlap_warnings(session, entry)
     session.add(entry)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        entry,
         "create",
-        table="ip_auth",
-        record_id=entry.id,
-        customer_id=customer_id,
-        message=f"IP authentication {entry.ip} added for {customer.name}",
+        f"IP authentication {entry.ip} added for {customer.name}",
         after=snapshot(entry, AUDITED),
     )
     return entry, warnings
@@ -77,8 +75,7 @@ def create_ip_auth(
 def update_ip_auth(
     session: Session, principal: Principal, entry_id: int, data: IpAuthUpdate
 ) -> tuple[IpAuth, list[str]]:
-    entry = get_ip_auth(session, principal, entry_id, lock=True)
-    require_customer(principal, entry.customer_id, "write")
+    entry = get_ip_auth(session, principal, entry_id, "write", lock=True)
     changes = data.model_dump(exclude_unset=True)
     for required in REQUIRED:
         if required in changes and changes[required] is None:
@@ -93,14 +90,12 @@ def update_ip_auth(
     _set_range(entry)
     warnings = _overlap_warnings(session, entry) if "ip" in changes else []
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        entry,
         "update",
-        table="ip_auth",
-        record_id=entry.id,
-        customer_id=entry.customer_id,
-        message=f"IP authentication {entry.ip} updated",
+        f"IP authentication {entry.ip} updated",
         before=before,
         after=snapshot(entry, AUDITED),
     )
@@ -108,20 +103,12 @@ def update_ip_auth(
 
 
 def delete_ip_auth(session: Session, principal: Principal, entry_id: int) -> None:
-    entry = get_ip_auth(session, principal, entry_id, lock=True)
-    require_customer(principal, entry.customer_id, "write")
+    entry = get_ip_auth(session, principal, entry_id, "write", lock=True)
     before = snapshot(entry, AUDITED)
     session.delete(entry)
     session.flush()
-    record(
-        session,
-        principal,
-        "delete",
-        table="ip_auth",
-        record_id=entry_id,
-        customer_id=entry.customer_id,
-        message=f"IP authentication {entry.ip} removed",
-        before=before,
+    record_change(
+        session, principal, entry, "delete", f"IP authentication {entry.ip} removed", before=before
     )
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from carrierdesk.audit.service import record, snapshot
+from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.passwords import generate_password, policy_failures
-from carrierdesk.auth.permissions import require_customer
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.config import get_settings
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import page_of
-from carrierdesk.errors import FieldError, Invalid, NotFound
+from carrierdesk.errors import FieldError, Invalid
 from carrierdesk.models import Extension, SipUser
 from carrierdesk.numbering.extensions import claim_extension
 from carrierdesk.sipauth.schemas import SipPasswordReset, SipUserCreate, SipUserUpdate
@@ -39,27 +39,27 @@ def list_sip_users(
     session: Session, principal: Principal, customer_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[SipUser], int]:
     get_customer(session, principal, customer_id)
-    stmt: Select[SipUser] = select(SipUser).where(SipUser.customer_id == customer_id)
+    stmt: Select[SipUser] = readable(principal, SipUser).where(SipUser.customer_id == customer_id)
     return page_of(session, stmt, SipUser.username, limit=limit, offset=offset)
 
 
 def get_sip_user(
-    session: Session, principal: Principal, sip_user_id: int, *, lock: bool = False
+    session: Session,
+    principal: Principal,
+    sip_user_id: int,
+    access: Access = "read",
+    *,
+    lock: bool = False,
 ) -> SipUser:
     """With `lock`, a write waits for a concurrent one and sees a row deleted meanwhile."""
-    user = session.get(SipUser, sip_user_id, with_for_update=lock, populate_existing=lock)
-    if user is None:
-        raise NotFound(f"SIP user {sip_user_id} not found.")
-    require_customer(principal, user.customer_id, "read")
-    return user
+    return get_scoped(session, principal, SipUser, sip_user_id, access, lock=lock)
 
 
 def create_sip_user(
     session: Session, principal: Principal, customer_id: int, data: SipUserCreate
 ) -> tuple[SipUser, str | None]:
     """The new SIP user, and the generated password when none was given (shown once)."""
-    customer = get_customer(session, principal, customer_id)
-    require_customer(principal, customer_id, "write")
+    customer = get_customer(session, principal, customer_id, "write")
     password, generated = _new_password(data.password, data.username)
     extension = claim_extension(session, customer_id, data.username, "sip_user", "username")
     realm = get_settings().sip_realm
@@ -75,14 +75,12 @@ def create_sip_user(
     )
     session.add(user)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        user,
         "create",
-        table="sip_users",
-        record_id=user.id,
-        customer_id=customer_id,
-        message=f"SIP user {user.username} created for {customer.name}",
+        f"SIP user {user.username} created for {customer.name}",
         after=snapshot(user, AUDITED + SECRETS),
     )
     return user, generated
@@ -91,8 +89,7 @@ def create_sip_user(
 def update_sip_user(
     session: Session, principal: Principal, sip_user_id: int, data: SipUserUpdate
 ) -> SipUser:
-    user = get_sip_user(session, principal, sip_user_id, lock=True)
-    require_customer(principal, user.customer_id, "write")
+    user = get_sip_user(session, principal, sip_user_id, "write", lock=True)
     changes = data.model_dump(exclude_unset=True)
     for required in ("protocol", "ip_whitelist", "enabled"):
         if required in changes and changes[required] is None:
@@ -101,14 +98,12 @@ def update_sip_user(
     for key, value in changes.items():
         setattr(user, key, value)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        user,
         "update",
-        table="sip_users",
-        record_id=user.id,
-        customer_id=user.customer_id,
-        message=f"SIP user {user.username} updated",
+        f"SIP user {user.username} updated",
         before=before,
         after=snapshot(user, AUDITED),
     )
@@ -118,21 +113,18 @@ def update_sip_user(
 def reset_password(
     session: Session, principal: Principal, sip_user_id: int, data: SipPasswordReset
 ) -> tuple[SipUser, str | None]:
-    user = get_sip_user(session, principal, sip_user_id, lock=True)
-    require_customer(principal, user.customer_id, "write")
+    user = get_sip_user(session, principal, sip_user_id, "write", lock=True)
     password, generated = _new_password(data.password, user.username)
     before = snapshot(user, ("realm", *SECRETS))
     user.realm = get_settings().sip_realm
     user.ha1, user.ha1b = digest_hashes(user.username, user.realm, password)
     session.flush()
-    record(
+    record_change(
         session,
         principal,
+        user,
         "password_change",
-        table="sip_users",
-        record_id=user.id,
-        customer_id=user.customer_id,
-        message=f"SIP password of {user.username} changed",
+        f"SIP password of {user.username} changed",
         before=before,
         after=snapshot(user, ("realm", *SECRETS)),
     )
@@ -140,8 +132,7 @@ def reset_password(
 
 
 def delete_sip_user(session: Session, principal: Principal, sip_user_id: int) -> None:
-    user = get_sip_user(session, principal, sip_user_id, lock=True)
-    require_customer(principal, user.customer_id, "write")
+    user = get_sip_user(session, principal, sip_user_id, "write", lock=True)
     before = snapshot(user, AUDITED)
     extension = session.get(Extension, user.extension_id)
     session.delete(user)
@@ -149,15 +140,8 @@ def delete_sip_user(session: Session, principal: Principal, sip_user_id: int) ->
     if extension is not None:
         session.delete(extension)
         session.flush()
-    record(
-        session,
-        principal,
-        "delete",
-        table="sip_users",
-        record_id=sip_user_id,
-        customer_id=user.customer_id,
-        message=f"SIP user {user.username} deleted",
-        before=before,
+    record_change(
+        session, principal, user, "delete", f"SIP user {user.username} deleted", before=before
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -10,7 +10,7 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
 from carrierdesk.numbering.service import has_blocks
 from carrierdesk.web.forms import page
-from carrierdesk.web.http import RecordId, TransactionRoute, get_db, web_principal
+from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 
@@ -29,20 +29,12 @@ def _tab(
 
 
 @router.get("/customers/{customer_id}/auth", response_class=HTMLResponse)
-def auth_tab(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
-) -> Response:
+def auth_tab(request: Request, customer_id: RecordId, principal: WebReader, db: Db) -> Response:
     return _tab(request, db, principal, customer_id, "auth")
 
 
 @router.get("/customers/{customer_id}/conferences", response_class=HTMLResponse)
 def conferences_tab(
-    request: Request,
-    customer_id: RecordId,
-    principal: Principal = Depends(web_principal),
-    db: Session = Depends(get_db),
+    request: Request, customer_id: RecordId, principal: WebReader, db: Db
 ) -> Response:
     return _tab(request, db, principal, customer_id, "conferences")

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.summaries import service
 from carrierdesk.summaries.schemas import RefreshOut, SummaryOut
-from carrierdesk.web.http import RecordId, TransactionRoute, api_principal, get_db
+from carrierdesk.web.http import ApiReader, ApiWriter, Db, RecordId, TransactionRoute
 from carrierdesk.web.problems import READ
 
 router = APIRouter(tags=["summaries"], route_class=TransactionRoute)
@@ -20,11 +18,11 @@ router = APIRouter(tags=["summaries"], route_class=TransactionRoute)
 @router.get("/customers/{customer_id}/summary", response_model=SummaryOut, responses=READ)
 def get_summary(
     customer_id: RecordId,
+    principal: ApiReader,
+    db: Db,
     timeframe: Literal["24h", "daily", "weekly", "monthly"] = "daily",
     start: datetime | date | None = Query(None, alias="from", description="first period"),
     end: datetime | date | None = Query(None, alias="to", description="end (exclusive)"),
-    principal: Principal = Depends(api_principal),
-    db: Session = Depends(get_db),
 ) -> SummaryOut:
     """Every figure of CDR.md per period, newest period first, with `refreshed_at`."""
     summary = service.get_summary(db, principal, customer_id, timeframe, start, end)
@@ -32,8 +30,6 @@ def get_summary(
 
 
 @router.post("/summary/refresh", response_model=RefreshOut, responses=READ)
-def refresh_summaries(
-    principal: Principal = Depends(api_principal), db: Session = Depends(get_db)
-) -> RefreshOut:
+def refresh_summaries(principal: ApiWriter, db: Db) -> RefreshOut:
     """Answers when the summaries are up to date with every CDR stored before the call."""
     return RefreshOut(refreshed_at=service.refresh_now(db, principal))
