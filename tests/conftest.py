@@ -10,17 +10,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from carrierdesk.app import create_app
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
 from carrierdesk.config import get_settings
 from carrierdesk.db import get_engine, get_sessionmaker, transaction
 from carrierdesk.migrate import upgrade
+from fixtures.builders import make_user
+from fixtures.database import fresh_postgres
 from support import BACKENDS, PASSWORD, PG_URL, Api, make_token
+
+# The shared fixtures (tests/fixtures/), for every directory of the tree.
+pytest_plugins = ["fixtures.browser", "fixtures.panel", "fixtures.records", "fixtures.smtp"]
 
 
 def _worker() -> str:
@@ -38,18 +40,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     assert PG_URL, "CARRIERDESK_TEST_POSTGRES_URL is not set"
-    name = f"carrierdesk_test_{_worker()}_{os.getpid()}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    get_engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres(PG_URL, f"carrierdesk_test_{_worker()}_{os.getpid()}") as url:
+        upgrade(url)
+        yield url
 
 
 def _truncate_postgres(url: str) -> None:
@@ -57,6 +50,15 @@ def _truncate_postgres(url: str) -> None:
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["postgres"] if PG_URL else [])
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """An empty migrated PostgreSQL database, for races that need real row locks (tests marked
+    `postgres_only`); without PostgreSQL configured, such a test is reported as not run."""
+    url: str = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -123,6 +125,5 @@ def anonymous(client: TestClient) -> Api:
 @pytest.fixture
 def admin_user(db_url: str) -> tuple[str, str]:
     """A Control Panel admin (email, password) for login tests."""
-    with transaction(db_url) as session:
-        create_user(session, CLI, "boss@carrier.example", "admin", PASSWORD)
+    make_user(db_url, "boss@carrier.example", "admin", PASSWORD)
     return "boss@carrier.example", PASSWORD

@@ -27,7 +27,7 @@ def test_health_says_503_when_the_database_does_not_answer() -> None:
     from fastapi.testclient import TestClient
 
     from carrierdesk.app import create_app
-    from e2e.server import free_port
+    from fixtures.server import free_port
 
     closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
     with TestClient(create_app(closed)) as client:

@@ -29,10 +29,9 @@ from carrierdesk.app import create_app
 from carrierdesk.auth.principals import CLI
 from carrierdesk.contacts.schemas import ContactCreate
 from carrierdesk.contacts.service import create_contact
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.migrate import upgrade
+from fixtures.builders import add_customer
 from support import make_token
 
 pytestmark = pytest.mark.xdist_group("schemathesis")
@@ -162,7 +161,7 @@ def _seeded_database() -> str:
     upgrade(url)
     with transaction(url) as session:
         for name in ("Acme Telecom", "Blue Harbour"):
-            customer = create_customer(session, CLI, CustomerCreate(name=name))
+            customer = add_customer(session, name)
             create_contact(
                 session,
                 CLI,

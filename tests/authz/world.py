@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
 
 from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_api_token, create_user, start_session
+from carrierdesk.auth.service import create_api_token, start_session
 from carrierdesk.db import get_engine, transaction
 from carrierdesk.models import Contact, User
+from fixtures import database
+from fixtures.builders import add_user
+from support import PASSWORD
 
-PASSWORD = "Str0ng!Passw0rd"
 PRINCIPALS = (
     "anonymous",
     "contact_a",
@@ -49,19 +50,13 @@ class World:
         shutil.copyfile(self.template, path)
 
     def fingerprint(self) -> dict[str, list[tuple[Any, ...]]]:
-        engine = get_engine(self.url)
-        tables = [t for t in inspect(engine).get_table_names() if t not in VOLATILE]
-        with engine.connect() as conn:
-            return {
-                t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in tables
-            }
+        return database.fingerprint(self.url, skip=VOLATILE)
 
 
 def build(client: TestClient, url: str, tmp: Path) -> World:
     with transaction(url) as session:
         for role in ("viewer", "operator", "admin"):
-            create_user(session, CLI, f"{role}@carrier.example", role, PASSWORD)
+            add_user(session, f"{role}@carrier.example", role, PASSWORD)
     world = World(url=url, template=tmp / "template.db")
     for role in ("viewer", "operator", "admin"):
         world.tokens[role] = _login(client, f"{role}@carrier.example")

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from cdrs.cdr_helpers import cdr, make_customer
+from fixtures.builders import cdr, contact_api, make_customer
 from support import Api
 
 PASSWORD = "Contact!Pass2026"
-
-
-def contact_api(operator: Api, customer_id: int, email: str) -> Api:
-    made = operator.post(
-        f"/customers/{customer_id}/contacts",
-        {"name": "Ann Lee", "email": email, "auto_generate_password": False, "password": PASSWORD},
-    )
-    assert made.status_code == 201, made.text
-    token = operator.client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert token.status_code == 200, token.text
-    return Api(operator.client, token.json()["access_token"])
 
 
 def test_contact_reads_own_cdrs_and_summary_only(operator: Api) -> None:
     mine = make_customer(operator, name="Mine")
     other = make_customer(operator, name="Other")
     operator.post("/cdrs", [cdr("m-1", mine), cdr("o-1", other)])
-    contact = contact_api(operator, mine, "ann@mine.example")
+    contact = contact_api(operator, mine, "ann@mine.example", PASSWORD)
     day = {"from": "2026-10-05", "to": "2026-10-06"}
     assert contact.get(f"/customers/{mine}/summary", params=day).status_code == 200
     items = contact.get(f"/customers/{mine}/cdrs").json()["items"]

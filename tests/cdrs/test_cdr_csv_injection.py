@@ -12,18 +12,17 @@ import io
 import random
 import re
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from carrierdesk.cdrs.fields import REPORT_COLUMNS, StoredColumns
+from carrierdesk.cdrs.fields import REPORT_COLUMNS
 from carrierdesk.cdrs.reports import _pg_safe, spreadsheet_safe
 from carrierdesk.cdrs.storage import store
 from carrierdesk.db import get_engine, transaction
 from carrierdesk.models import Cdr
-from cdrs.cdr_helpers import T0, cdr, make_customer
+from fixtures.builders import T0, cdr, make_contact, make_customer, stored_cdr
 from support import Api, postgres_only
 
 PASSWORD = "Contact!Pass2026"
@@ -65,28 +64,17 @@ def seed(operator: Api, db_url: str, **customer: Any) -> int:
         store(
             session,
             [
-                StoredColumns(
-                    customer_id=cid,
-                    start_time=start,
-                    call_id="inj-6",
+                stored_cdr(
+                    cid,
+                    "inj-6",
+                    start,
+                    answered=False,
                     sip_user="\t=1+1",
-                    answer_time=None,
                     end_time=start + timedelta(seconds=5),
-                    duration=0,
-                    billed_duration=0,
                     caller="\r=cmd|' /C calc'!A0",
-                    callee="+442079460958",
-                    dest_code="44",
                     dest_name="\tTab",
-                    sip_code=486,
                     sip_reason="Busy Here",
-                    release_reason=None,
                     pdd_ms=900,
-                    ring_ms=None,
-                    direction="outbound",
-                    rate=None,
-                    charge=Decimal("0"),
-                    cost=Decimal("0"),
                 )
             ],
         )
@@ -181,16 +169,7 @@ def test_chosen_columns_are_neutralised_too(operator: Api, db_url: str) -> None:
 
 
 def portal_client(client: TestClient, operator: Api, cid: int) -> TestClient:
-    made = operator.post(
-        f"/customers/{cid}/contacts",
-        {
-            "name": "Ann Lee",
-            "email": "ann@acme.example",
-            "auto_generate_password": False,
-            "password": PASSWORD,
-        },
-    )
-    assert made.status_code == 201, made.text
+    make_contact(operator, cid, "Ann Lee", "ann@acme.example", password=PASSWORD)
     browser = TestClient(client.app)
     page = browser.get("/portal/login")
     form = {"email": "ann@acme.example", "password": PASSWORD}

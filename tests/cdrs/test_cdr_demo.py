@@ -13,15 +13,14 @@ from carrierdesk.cdrs.directory import CustomerDirectory
 from carrierdesk.cdrs.fields import CANONICAL, STORED, StoredColumns
 from carrierdesk.cdrs.synthetic import canonical
 from carrierdesk.cdrs.validate import validate
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.models import Cdr, CdrHourly
 from carrierdesk.models.base import utcnow
 from carrierdesk.summaries.service import get_summary
+from fixtures.builders import add_customer
 
 
 def test_demo_cdrs_are_valid_recent_and_summarised(db: Session) -> None:
-    ids = [create_customer(db, CLI, CustomerCreate(name=f"Demo {i}")).id for i in range(3)]
+    ids = [add_customer(db, f"Demo {i}").id for i in range(3)]
     stored = add_demo_cdrs(db, rows=3000, days=3)
     assert 2700 < stored < 3300
     directory = CustomerDirectory.load(db)

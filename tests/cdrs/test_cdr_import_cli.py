@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from carrierdesk.auth.principals import CLI
 from carrierdesk.cli import app
-from carrierdesk.config import get_settings
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
-from carrierdesk.db import get_engine, get_sessionmaker, transaction
+from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Cdr
-from cdrs.cdr_helpers import cdr, to_csv
-
-
-@pytest.fixture
-def customer_id(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    monkeypatch.setenv("CARRIERDESK_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    with transaction(db_url) as session:
-        customer = create_customer(session, CLI, CustomerCreate(name="Acme", reference="ACME"))
-    yield customer.id
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
+from fixtures.builders import cdr, to_csv
 
 
 def count(db_url: str) -> int:

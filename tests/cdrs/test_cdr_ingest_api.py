@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carrierdesk.models import Cdr
-from cdrs.cdr_helpers import T0, cdr, make_customer, post_csv, stored, to_csv, z
+from cdrs.cdr_helpers import post_csv, stored
+from fixtures.builders import T0, cdr, make_customer, to_csv, z
 from support import Api, problem_fields
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from carrierdesk.db import transaction
 from carrierdesk.models.base import utcnow
 from carrierdesk.summaries.jobs import run as refresh_job
-from cdrs.cdr_helpers import T0, cdr, make_customer
+from fixtures.builders import T0, cdr, make_customer
 from support import Api, postgres_only
 
 

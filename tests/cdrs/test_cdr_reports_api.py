@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
-from cdrs.cdr_helpers import T0, cdr, make_customer, z
+from fixtures.builders import T0, cdr, make_customer, z
 from support import Api, problem_fields
 
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carrierdesk.cdrs import views
-from cdrs.cdr_helpers import T0, cdr, make_customer
+from fixtures.builders import T0, cdr, make_customer
 from support import Api, login_form
 
 

@@ -15,15 +15,12 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.service import BATCH
 from carrierdesk.cli import app
-from carrierdesk.config import get_settings
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
-from carrierdesk.db import get_engine, get_sessionmaker, is_postgres, transaction
+from carrierdesk.db import is_postgres, transaction
 from carrierdesk.models import Cdr
-from cdrs.cdr_helpers import cdr, make_customer, post_csv, stored, to_csv
+from cdrs.cdr_helpers import post_csv, stored
+from fixtures.builders import cdr, make_customer, to_csv
 from support import Api
 
 NUL_RULE = "must not contain control characters (found U+0000)"
@@ -38,18 +35,6 @@ TEXT_COLUMNS = [
     "customer_ref",
     "sip_user",
 ]
-
-
-@pytest.fixture
-def customer_id(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """A customer, and the CLI pointed at db_url."""
-    monkeypatch.setenv("CARRIERDESK_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    with transaction(db_url) as session:
-        customer = create_customer(session, CLI, CustomerCreate(name="Acme", reference="ACME"))
-    yield customer.id
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
 
 
 def invoke(*args: str) -> tuple[int, str]:

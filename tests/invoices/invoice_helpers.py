@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Invoice
-from cdrs.cdr_helpers import cdr, make_customer
-from support import PASSWORD, Api
-
-__all__ = ["PASSWORD", "call", "calls", "contact_api", "count", "make_customer", "refresh"]
+from fixtures import database
+from fixtures.builders import cdr
+from support import Api
 
 
 def call(call_id: str, cid: int, day: str, charge: str, **over: Any) -> dict[str, Any]:
@@ -33,25 +32,14 @@ def refresh(api: Api) -> None:
 
 
 def count(db_url: str, model: type[Any] = Invoice, **where: Any) -> int:
-    with transaction(db_url) as session:
-        stmt = select(func.count()).select_from(model).filter_by(**where)
-        return int(session.scalar(stmt) or 0)
+    """Invoices (or another model's rows) matching `where`."""
+    return database.count(db_url, model, **where)
 
 
 def invoice_audits(db_url: str, action: str) -> list[str]:
     with transaction(db_url) as session:
         rows = session.scalars(select(AuditEntry.message).where(AuditEntry.action == action))
         return list(rows)
-
-
-def contact_api(operator: Api, cid: int, email: str) -> Api:
-    made = operator.post(
-        f"/customers/{cid}/contacts",
-        {"name": "Ann", "email": email, "auto_generate_password": False, "password": PASSWORD},
-    )
-    assert made.status_code == 201, made.text
-    token = operator.post("/auth/token", {"email": email, "password": PASSWORD})
-    return Api(operator.client, token.json()["access_token"])
 
 
 def generate(api: Api, cid: int, timeframe: str, *starts: str) -> Any:

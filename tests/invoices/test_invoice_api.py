@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from invoice_helpers import call, calls, count, generate, invoice_audits, make_customer
-
 from carrierdesk.models import Invoice, InvoiceLine
+from fixtures.builders import make_customer
+from invoices.invoice_helpers import call, calls, count, generate, invoice_audits
 from support import Api, problem_fields
 
 

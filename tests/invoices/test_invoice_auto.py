@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from invoice_helpers import call, calls, count, generate, make_customer, refresh
-
 from carrierdesk.db import transaction
 from carrierdesk.invoices.jobs import run as auto_generate_job
 from carrierdesk.models import Invoice, SummaryState
+from fixtures.builders import make_customer
+from invoices.invoice_helpers import call, calls, count, generate, refresh
 from support import Api, problem_fields
 
 

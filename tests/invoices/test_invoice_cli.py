@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from invoice_helpers import call, calls, count, make_customer
 from typer.testing import CliRunner
 
 from carrierdesk.cli import app
 from carrierdesk.config import get_settings
 from carrierdesk.db import get_engine, get_sessionmaker
+from fixtures.builders import make_customer
+from invoices.invoice_helpers import call, calls, count
 from support import Api
 
 

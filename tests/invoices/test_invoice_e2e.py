@@ -4,22 +4,19 @@ monthly-scheduled customer creates the month's invoice once, and a second run cr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
 from carrierdesk.cdrs.demo import add_demo_cdrs
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
-from e2e.server import CHROMIUM, running_app
+from fixtures.browser import NewPage, submit_login
+from fixtures.builders import add_customer, add_user
+from support import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
-EMAIL, PASSWORD = "billing@carrier.example", "Str0ng!Passw0rd"
+EMAIL = "billing@carrier.example"
 
 
 @pytest.fixture
@@ -27,31 +24,20 @@ def customers(db_url: str) -> tuple[int, int]:
     """Two customers with calls from 10 days before this month up to now (so exactly one
     complete month): one invoiced by hand, one monthly-scheduled."""
     with transaction(db_url) as session:
-        create_user(session, CLI, EMAIL, "operator", PASSWORD)
-        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom", tax_rate=20))
-        northwind = create_customer(
-            session, CLI, CustomerCreate(name="Northwind Voice", invoice_schedule="monthly")
-        )
+        add_user(session, EMAIL, "operator", PASSWORD)
+        acme = add_customer(session, "Acme Telecom", tax_rate=20)
+        northwind = add_customer(session, "Northwind Voice", invoice_schedule="monthly")
         add_demo_cdrs(session, rows=4000, days=datetime.now(UTC).day + 10)
         return acme.id, northwind.id
 
 
 @pytest.fixture
-def page(db_url: str, customers: tuple[int, int]) -> Iterator[Page]:
-    with running_app(db_url, run_worker=False) as base_url, sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(**CHROMIUM)
-        context = browser.new_context(
-            viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=base_url
-        )
-        context.set_default_timeout(10_000)
-        tab = context.new_page()
-        tab.goto("/login")
-        tab.fill("#email", EMAIL)
-        tab.fill("#password", PASSWORD)
-        tab.click("button:has-text('Log in')")
-        yield tab
-        context.close()
-        browser.close()
+def page(customers: tuple[int, int], served_app: str, new_page: NewPage) -> Page:
+    tab = new_page(
+        viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=served_app
+    )
+    submit_login(tab, served_app, EMAIL, PASSWORD)
+    return tab
 
 
 def row(page: Page, index: int) -> Locator:

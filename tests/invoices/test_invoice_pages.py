@@ -1,20 +1,12 @@
 """Control Panel › Invoices: the global page with filters, the customer's tab with Auto
 Generate Invoice, and the invoice page (lines, totals, PDF, mark paid, void with a reason)."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
-from invoice_helpers import call, calls, count, generate, make_customer
-
+from fixtures.builders import make_customer
+from fixtures.panel import OPTIONS_FORM, Panel, field_errors, flashes
+from invoices.invoice_helpers import call, calls, count, generate
 from support import Api
-from test_pages_support import (  # noqa: F401 (fixtures)
-    Panel,
-    field_errors,
-    flashes,
-    operator_panel,
-    panel,
-    viewer_panel,
-)
 
 
 def arrange(operator: Api) -> tuple[int, int]:
@@ -92,8 +84,6 @@ def test_viewer_sees_but_cannot_change(viewer_panel: Panel, operator: Api, db_ur
 
 
 def test_settings_options_carry_the_invoice_texts(panel: Panel, operator: Api) -> None:
-    from test_pages_logs import OPTIONS_FORM
-
     form = panel.get("/settings/options").text
     assert 'name="invoice_number_prefix" type="text"\n         value="INV-"' in form
     invoice_texts = {

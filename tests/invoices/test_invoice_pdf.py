@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from invoice_helpers import call, calls, contact_api, generate, make_customer
-
+from fixtures.builders import contact_api, make_customer
+from invoices.invoice_helpers import call, calls, generate
 from support import Api
 
 
@@ -62,7 +62,7 @@ def test_pdf_of_another_customer_is_not_found_for_a_contact(operator: Api) -> No
     calls(operator, [call("a", acme, "2026-10-01", "1"), call("b", beta, "2026-10-01", "1")])
     [mine] = generate(operator, acme, "daily", "2026-10-01").json()["items"]
     [theirs] = generate(operator, beta, "daily", "2026-10-01").json()["items"]
-    ann = contact_api(operator, acme, "ann@acme.example")
+    ann = contact_api(operator, acme, "ann@acme.example", name="Ann")
     assert ann.get(f"/invoices/{mine['id']}/pdf").status_code == 200
     assert ann.get(f"/invoices/{theirs['id']}/pdf").status_code == 404
     assert ann.get(f"/invoices/{theirs['id']}").status_code == 404

@@ -3,7 +3,6 @@ against PostgreSQL (row locks), and the database's own guard against a period in
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from carrierdesk.auth.principals import CLI, SYSTEM
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.errors import Conflict
 from carrierdesk.invoices.auto import auto_generate_all
 from carrierdesk.invoices.schemas import GenerateIn
 from carrierdesk.invoices.service import generate
 from carrierdesk.models import CdrHourly, Invoice, SummaryState
+from fixtures.builders import add_customer
+from fixtures.races import race
 from support import postgres_only
 
 OCTOBER = datetime(2026, 10, 1, tzinfo=UTC)
@@ -30,9 +29,7 @@ def arrange(url: str, customers: int, schedule: str = "monthly", days: int = 10)
     """Customers with one charged call per day from 1 October, summarised."""
     with transaction(url) as session:
         ids = [
-            create_customer(
-                session, CLI, CustomerCreate(name=f"Customer {i}", invoice_schedule=schedule)
-            ).id
+            add_customer(session, f"Customer {i}", invoice_schedule=schedule).id
             for i in range(customers)
         ]
         session.add_all(
@@ -56,25 +53,6 @@ def arrange(url: str, customers: int, schedule: str = "monthly", days: int = 10)
         state.refreshed_at = datetime.now(UTC)
         session.add(state)
     return ids
-
-
-def race(jobs: list[Callable[[], object]]) -> list[object]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = jobs[i]()
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def numbers(url: str) -> list[int]:
@@ -104,7 +82,7 @@ def test_simultaneous_generations_never_share_a_number_and_leave_no_gap(db_url: 
             )
         else:
             jobs.append(lambda c=customer, d=d: generate_days(db_url, c, day + timedelta(d)))
-    results = race(jobs)
+    results = race(jobs, timeout=120)
     failed = [r for r in results if isinstance(r, Exception)]
     assert len(failed) == 2 and all("no charges" in str(r) for r in failed)
     made = [n for r in results if isinstance(r, list) for n in r]
@@ -121,7 +99,7 @@ def test_two_workers_auto_generate_each_invoice_exactly_once(db_url: str) -> Non
             with transaction(db_url) as session:
                 return len(auto_generate_all(session, SYSTEM).created)
 
-        results = race([worker, worker])
+        results = race([worker, worker], timeout=120)
         assert all(isinstance(r, int) for r in results), results
         with transaction(db_url) as session:
             periods = session.execute(
@@ -144,7 +122,9 @@ def test_overlapping_periods_generated_at_once_one_wins(db_url: str) -> None:
                 data = GenerateIn(timeframe="monthly", period_starts=[OCTOBER.date()])
                 return [i.number for i in generate(session, CLI, c, data)]
 
-        results = race([month, lambda c=customer: generate_days(db_url, c, OCTOBER.date())])
+        results = race(
+            [month, lambda c=customer: generate_days(db_url, c, OCTOBER.date())], timeout=120
+        )
         refused = [r for r in results if isinstance(r, Conflict)]
         assert len(refused) == 1 and "overlaps invoice" in refused[0].detail, results
     with transaction(db_url) as session:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoice_helpers import call, calls, generate, make_customer
-
+from fixtures.builders import make_customer
+from invoices.invoice_helpers import call, calls, generate
 from support import Api
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from carrierdesk.auth.principals import Principal
 from carrierdesk.db import get_engine, get_sessionmaker, transaction
 from carrierdesk.migrate import alembic_config
 from carrierdesk.models import OutboxMessage
 from carrierdesk.notify.service import SECRET_MASK, list_messages
+from fixtures.database import fresh_postgres
 from support import BACKENDS, PG_URL
 
 PASSWORD = "Kx7&<p>Q2m!zR9"
@@ -38,16 +38,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         assert PG_URL
         name = f"carrierdesk_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        yield url
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with fresh_postgres(PG_URL, name) as url:
+            yield url
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
 

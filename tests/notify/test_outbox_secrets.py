@@ -3,7 +3,6 @@ email-verification links, SMS codes) are masked for everyone in the Email Log an
 GET /api/v1/outbox; an admin's reveal is explicit and audited (never with the secret); the
 reset flow stays usable without SMTP; delivery by SMTP still sends the real message."""
 
-# ruff: noqa: F811  (pytest fixtures imported from other test modules)
 from __future__ import annotations
 
 import html
@@ -25,14 +24,10 @@ from carrierdesk.models import AuditEntry, Contact, OutboxMessage
 from carrierdesk.notify.service import SECRET_MASK, message_contact, queue
 from carrierdesk.portal import service as portal_service
 from carrierdesk.worker.loop import run_once
+from fixtures.builders import make_customer
+from fixtures.panel import Panel
+from fixtures.smtp import Inbox
 from support import Api
-from test_outbox_smtp import Inbox, smtp  # noqa: F401 (fixture)
-from test_pages_support import (  # noqa: F401 (fixtures)
-    Panel,
-    operator_panel,
-    panel,
-    viewer_panel,
-)
 
 NEW_PASSWORD = "Fresh!Passw0rd-27"
 NOT_ADMIN = "Your role ({role}) may not change settings."
@@ -73,7 +68,7 @@ def audit_count(db_url: str) -> int:
 def make_held(operator: Api, db_url: str) -> Held:
     """A contact gets a generated password, a staff reset, a reset link, a verification link
     and an SMS code: five held messages (no SMTP is configured)."""
-    acme = operator.post("/customers", {"name": "Acme Telecom"}).json()["id"]
+    acme = make_customer(operator, "Acme Telecom")
     contact = operator.post(
         f"/customers/{acme}/contacts",
         {"name": "Ann Lee", "email": "ann@acme.example", "mobile": "+447911123456"},
@@ -328,7 +323,7 @@ def test_admin_reveals_on_the_email_log_page(panel: Panel, operator: Api, db_url
 def test_delivery_sends_the_real_secret_and_keeps_only_the_mask(
     smtp: Inbox, operator: Api, viewer: Api, admin: Api, db_url: str
 ) -> None:
-    acme = operator.post("/customers", {"name": "Acme Telecom"}).json()["id"]
+    acme = make_customer(operator, "Acme Telecom")
     contact = operator.post(
         f"/customers/{acme}/contacts", {"name": "Ann Lee", "email": "ann@acme.example"}
     ).json()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, NumberBlock
-
-SetBlocks = Callable[[int | None, int | None], None]
+from fixtures.builders import make_customer
+from fixtures.records import SetBlocks
 
 
 def blocks_of(api: Any, customer_id: int) -> list[tuple[int, int]]:
@@ -140,7 +139,7 @@ def test_free_extensions_skip_used_numbers_across_blocks(
 
 
 def operator_blockless(api: Any) -> int:
-    return int(api.post("/customers", {"name": "No Blocks Ltd"}).json()["id"])
+    return make_customer(api, "No Blocks Ltd")
 
 
 def test_free_extensions_limit_is_checked(operator: Any, acme: int) -> None:

@@ -3,8 +3,6 @@ database constraints that hold even when the service's own checks are bypassed."
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,8 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from carrierdesk.auth.principals import CLI
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.errors import Conflict, NotFound
 from carrierdesk.models import Extension, NumberBlock
@@ -22,35 +18,14 @@ from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
 from carrierdesk.sipauth.schemas import SipUserCreate, SipUserUpdate
 from carrierdesk.sipauth.sip_users import create_sip_user, delete_sip_user, update_sip_user
+from fixtures.builders import add_customer
+from fixtures.races import race
 
 
 def arrange(url: str, customers: int) -> list[int]:
     with transaction(url) as session:
         update_options(session, CLI, OptionsPatch(number_range_start=1000, block_size=100))
-        return [
-            create_customer(session, CLI, CustomerCreate(name=f"Customer {i}")).id
-            for i in range(customers)
-        ]
-
-
-def race(jobs: list[Callable[[], object]]) -> list[object]:
-    """Starts every job at the same moment, each in its own thread; returns result or error."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = jobs[i]()
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+        return [add_customer(session, f"Customer {i}").id for i in range(customers)]
 
 
 @pytest.mark.postgres_only

@@ -5,48 +5,24 @@ other customer, and an unused block is deleted (a block in use is not)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from carrierdesk.auth.principals import CLI
-from carrierdesk.config import get_settings
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
-from e2e.server import CHROMIUM, running_app
+from fixtures.browser import submit_login
+from fixtures.builders import add_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
-@pytest.fixture
-def app_url(db_url: str) -> Iterator[str]:
-    get_settings.cache_clear()
-    with running_app(db_url, run_worker=False) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def tab() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(**CHROMIUM)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
 def log_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button:has-text('Log in')")
+    submit_login(page, base_url, email, password)
     expect(page).not_to_have_url(re.compile(r"/login"))
 
 
@@ -60,35 +36,35 @@ def add_block(page: Page, expect_text: str) -> None:
 
 
 def test_blocks_sip_user_duplicate_and_delete(
-    app_url: str, tab: Page, db_url: str, admin_user: tuple[str, str]
+    served_app: str, page: Page, db_url: str, admin_user: tuple[str, str]
 ) -> None:
     with transaction(db_url) as session:
-        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom")).id
-        nimbus = create_customer(session, CLI, CustomerCreate(name="Nimbus Voice")).id
-    log_in(tab, app_url, *admin_user)
+        acme = add_customer(session, "Acme Telecom").id
+        nimbus = add_customer(session, "Nimbus Voice").id
+    log_in(page, served_app, *admin_user)
 
     # Without the settings, + explains where to define them.
-    tab.goto(f"{app_url}/customers/{acme}")
-    add_block(tab, "must be defined under Settings › Options")
-    link = blocks_panel(tab).get_by_role("link", name="Open Settings › Options")
+    page.goto(f"{served_app}/customers/{acme}")
+    add_block(page, "must be defined under Settings › Options")
+    link = blocks_panel(page).get_by_role("link", name="Open Settings › Options")
     expect(link).to_have_attribute("href", "/settings/options")
 
     with transaction(db_url) as session:
         update_options(session, CLI, OptionsPatch(number_range_start=1000, block_size=100))
 
-    add_block(tab, "Block 1000–1099 assigned.")
-    expect(blocks_panel(tab).locator("tbody")).to_contain_text("1099")
-    tab.goto(f"{app_url}/customers/{nimbus}")
-    add_block(tab, "Block 1100–1199 assigned.")
-    add_block(tab, "Block 1200–1299 assigned.")
-    grid = blocks_panel(tab).locator("tbody tr")
+    add_block(page, "Block 1000–1099 assigned.")
+    expect(blocks_panel(page).locator("tbody")).to_contain_text("1099")
+    page.goto(f"{served_app}/customers/{nimbus}")
+    add_block(page, "Block 1100–1199 assigned.")
+    add_block(page, "Block 1200–1299 assigned.")
+    grid = blocks_panel(page).locator("tbody tr")
     expect(grid).to_have_count(2)
-    blocks_panel(tab).locator("[data-blocks-sort=start]").click()  # sorted descending now
+    blocks_panel(page).locator("[data-blocks-sort=start]").click()  # sorted descending now
     expect(grid.first).to_contain_text("1200")
 
     # A SIP user on Acme, picked from the offered free extensions.
-    tab.goto(f"{app_url}/customers/{acme}/auth")
-    sip = tab.locator("section[data-resource=sip-users]")
+    page.goto(f"{served_app}/customers/{acme}/auth")
+    sip = page.locator("section[data-resource=sip-users]")
     sip.locator("button[aria-label='Add SIP user']").click()
     picker = sip.locator("[data-free-extensions]")
     expect(picker.locator("option[value='1000']")).to_have_count(1)
@@ -102,11 +78,11 @@ def test_blocks_sip_user_duplicate_and_delete(
     sip.locator("button[aria-label='Add SIP user']").click()
     expect(picker.locator("option[value='1000']")).to_have_count(0)
     expect(picker.locator("option[value='1001']")).to_have_count(1)
-    tab.screenshot(path="/tmp/numbering-auth.png", full_page=True)
+    page.screenshot(path="/tmp/numbering-auth.png", full_page=True)
 
     # The same extension on Nimbus is a duplicate.
-    tab.goto(f"{app_url}/customers/{nimbus}/auth")
-    sip = tab.locator("section[data-resource=sip-users]")
+    page.goto(f"{served_app}/customers/{nimbus}/auth")
+    sip = page.locator("section[data-resource=sip-users]")
     sip.locator("button[aria-label='Add SIP user']").click()
     sip.locator("input[name=username]").fill("1000")
     sip.locator("button:has-text('Save')").click()
@@ -115,36 +91,38 @@ def test_blocks_sip_user_duplicate_and_delete(
     expect(sip.locator("tbody")).to_contain_text("None yet.")
 
     # Acme's block is in use; Nimbus's 1200 block is not, and goes.
-    tab.on("dialog", lambda dialog: dialog.accept())
-    tab.goto(f"{app_url}/customers/{acme}")
-    blocks_panel(tab).locator("input[name=block-ids]").check()
-    blocks_panel(tab).locator("button[aria-label='Delete selected number blocks']").click()
-    expect(blocks_panel(tab).locator("[data-blocks-message]")).to_contain_text(
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{served_app}/customers/{acme}")
+    blocks_panel(page).locator("input[name=block-ids]").check()
+    blocks_panel(page).locator("button[aria-label='Delete selected number blocks']").click()
+    expect(blocks_panel(page).locator("[data-blocks-message]")).to_contain_text(
         "in use by extension(s) 1000"
     )
-    expect(blocks_panel(tab).locator("tbody tr")).to_have_count(1)
-    tab.goto(f"{app_url}/customers/{nimbus}")
-    blocks_panel(tab).locator("input[aria-label='Select block 1200–1299']").check()
-    blocks_panel(tab).locator("button[aria-label='Delete selected number blocks']").click()
-    expect(blocks_panel(tab).locator("[data-blocks-message]")).to_contain_text("1 block(s) removed")
-    expect(blocks_panel(tab).locator("tbody tr")).to_have_count(1)
-    expect(blocks_panel(tab).locator("tbody")).not_to_contain_text("1200")
-    tab.screenshot(path="/tmp/numbering-main.png", full_page=True)
+    expect(blocks_panel(page).locator("tbody tr")).to_have_count(1)
+    page.goto(f"{served_app}/customers/{nimbus}")
+    blocks_panel(page).locator("input[aria-label='Select block 1200–1299']").check()
+    blocks_panel(page).locator("button[aria-label='Delete selected number blocks']").click()
+    expect(blocks_panel(page).locator("[data-blocks-message]")).to_contain_text(
+        "1 block(s) removed"
+    )
+    expect(blocks_panel(page).locator("tbody tr")).to_have_count(1)
+    expect(blocks_panel(page).locator("tbody")).not_to_contain_text("1200")
+    page.screenshot(path="/tmp/numbering-main.png", full_page=True)
 
 
 def test_edit_toggle_reset_ip_warning_and_conference(
-    app_url: str, tab: Page, db_url: str, admin_user: tuple[str, str]
+    served_app: str, page: Page, db_url: str, admin_user: tuple[str, str]
 ) -> None:
     with transaction(db_url) as session:
         update_options(session, CLI, OptionsPatch(number_range_start=5000, block_size=10))
-        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom")).id
-        other = create_customer(session, CLI, CustomerCreate(name="Other Co")).id
-    log_in(tab, app_url, *admin_user)
-    tab.on("dialog", lambda dialog: dialog.accept())
+        acme = add_customer(session, "Acme Telecom").id
+        other = add_customer(session, "Other Co").id
+    log_in(page, served_app, *admin_user)
+    page.on("dialog", lambda dialog: dialog.accept())
 
     # A customer without blocks: any free name, and the form says so.
-    tab.goto(f"{app_url}/customers/{other}/auth")
-    sip = tab.locator("section[data-resource=sip-users]")
+    page.goto(f"{served_app}/customers/{other}/auth")
+    sip = page.locator("section[data-resource=sip-users]")
     sip.locator("button[aria-label='Add SIP user']").click()
     expect(sip.locator("input[name=username]")).to_have_attribute("placeholder", "any free name")
     sip.locator("input[name=username]").fill("trunk.main")
@@ -173,13 +151,13 @@ def test_edit_toggle_reset_ip_warning_and_conference(
     expect(sip.locator("[data-message]")).to_contain_text("Its password, shown this once: ")
 
     # IP authentication: an address another customer's entry covers is saved with a warning.
-    ip = tab.locator("section[data-resource=ip-auth]")
+    ip = page.locator("section[data-resource=ip-auth]")
     ip.locator("button[aria-label='Add IP authentication']").click()
     ip.locator("input[name=ip]").fill("192.0.2.0/24")
     ip.locator("button:has-text('Save')").click()
     expect(ip.locator("tbody")).to_contain_text("192.0.2.0/24")
-    tab.goto(f"{app_url}/customers/{acme}/auth")
-    ip = tab.locator("section[data-resource=ip-auth]")
+    page.goto(f"{served_app}/customers/{acme}/auth")
+    ip = page.locator("section[data-resource=ip-auth]")
     ip.locator("button[aria-label='Add IP authentication']").click()
     ip.locator("input[name=ip]").fill("192.0.2.15")
     ip.locator("input[name=port]").fill("5080")
@@ -190,10 +168,10 @@ def test_edit_toggle_reset_ip_warning_and_conference(
     expect(ip.locator("tbody")).to_contain_text("5080")
 
     # Conferences: Acme gets a block, a room is created from a free extension, then moved.
-    tab.goto(f"{app_url}/customers/{acme}")
-    add_block(tab, "Block 5000–5009 assigned.")
-    tab.locator("a[data-tab=conferences]").click()
-    rooms = tab.locator("section[data-resource=conferences]")
+    page.goto(f"{served_app}/customers/{acme}")
+    add_block(page, "Block 5000–5009 assigned.")
+    page.locator("a[data-tab=conferences]").click()
+    rooms = page.locator("section[data-resource=conferences]")
     rooms.locator("button[aria-label='Add conference room']").click()
     rooms.locator("input[name=name]").fill("NOC Bridge")
     rooms.locator("[data-free-extensions]").select_option("5000")
@@ -214,16 +192,16 @@ def test_edit_toggle_reset_ip_warning_and_conference(
 
 
 def test_audit_comment_is_asked_and_recorded(
-    app_url: str, tab: Page, db_url: str, admin_user: tuple[str, str]
+    served_app: str, page: Page, db_url: str, admin_user: tuple[str, str]
 ) -> None:
     with transaction(db_url) as session:
         patch = OptionsPatch(number_range_start=100, block_size=10, audit_comment_required=True)
         update_options(session, CLI, patch)
-        acme = create_customer(session, CLI, CustomerCreate(name="Acme Telecom")).id
-    log_in(tab, app_url, *admin_user)
-    tab.on("dialog", lambda dialog: dialog.accept("Ticket 4411: new site"))
-    tab.goto(f"{app_url}/customers/{acme}")
-    add_block(tab, "Block 100–109 assigned.")
+        acme = add_customer(session, "Acme Telecom").id
+    log_in(page, served_app, *admin_user)
+    page.on("dialog", lambda dialog: dialog.accept("Ticket 4411: new site"))
+    page.goto(f"{served_app}/customers/{acme}")
+    add_block(page, "Block 100–109 assigned.")
     with transaction(db_url) as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.table_name == "number_blocks")

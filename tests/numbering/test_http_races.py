@@ -3,7 +3,6 @@ PostgreSQL underneath."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -12,7 +11,8 @@ import pytest
 from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_api_token
 from carrierdesk.db import transaction
-from e2e.server import running_app
+from fixtures.races import race
+from fixtures.server import running_app
 
 pytestmark = pytest.mark.postgres_only
 
@@ -27,22 +27,21 @@ def api(pg_url: str) -> Iterator[tuple[str, dict[str, str]]]:
 
 def all_at_once(
     requests: list[tuple[str, str, object]], base: str, headers: dict[str, str]
-) -> list[int]:
-    barrier = threading.Barrier(len(requests))
-    statuses = [0] * len(requests)
-
-    def send(i: int) -> None:
-        method, path, body = requests[i]
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-            barrier.wait()
-            statuses[i] = client.request(method, path, json=body).status_code
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    return statuses
+) -> list[object]:
+    """Send the requests at the same moment, each from a thread and connection of its own;
+    their status codes (or the error a request raised)."""
+    clients = [httpx.Client(base_url=base, headers=headers, timeout=60) for _ in requests]
+    try:
+        return race(
+            [
+                lambda c=client, r=request: c.request(r[0], r[1], json=r[2]).status_code
+                for client, request in zip(clients, requests, strict=True)
+            ],
+            timeout=90,
+        )
+    finally:
+        for client in clients:
+            client.close()
 
 
 def test_twenty_simultaneous_posts_of_a_block(api: tuple[str, dict[str, str]]) -> None:

@@ -8,13 +8,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from carrierdesk.auth.principals import CLI
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import get_sessionmaker
 from carrierdesk.models import NumberBlock
 from carrierdesk.numbering.service import assign_block, delete_block
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
+from fixtures.builders import add_customer
 
 Settings = st.tuples(st.just("settings"), st.integers(0, 60), st.integers(1, 25))
 Assign = st.tuples(st.just("assign"), st.integers(0, 2), st.just(0))
@@ -42,9 +41,7 @@ def test_next_block_matches_the_definition(
 ) -> None:
     session = get_sessionmaker(db_url)()
     try:
-        customers = [
-            create_customer(session, CLI, CustomerCreate(name=f"C{i}")).id for i in range(3)
-        ]
+        customers = [add_customer(session, f"C{i}").id for i in range(3)]
         session.execute(delete(NumberBlock))
         update_options(session, CLI, OptionsPatch(number_range_start=10, block_size=10))
         start, size = 10, 10

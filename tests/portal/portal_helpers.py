@@ -4,10 +4,7 @@ portal stored (outbox, audit log, contacts) straight from the database."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +13,8 @@ from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, OutboxMessage
+from fixtures import builders
+from fixtures.builders import z
 from support import login_form
 
 PASSWORD = "Portal!Pass2026"
@@ -99,51 +98,13 @@ def cdr(call_id: str, customer_id: int, charge: str, hours_ago: int = 1) -> dict
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(
         hours=hours_ago
     )
-
-    def z(moment: datetime) -> str:
-        return moment.isoformat().replace("+00:00", "Z")
-
-    return {
-        "call_id": call_id,
-        "customer_id": customer_id,
-        "start_time": z(start),
-        "answer_time": z(start + timedelta(seconds=5)),
-        "end_time": z(start + timedelta(seconds=65)),
-        "duration": 60,
-        "callee": "+442079460958",
-        "caller": "+12025550143",
-        "sip_code": 200,
-        "charge": charge,
-        "cost": "0.001000",
-        "pdd_ms": 900,
-    }
-
-
-def problem_fields(response: Any) -> dict[str, str]:
-    """{field: message} of a problem+json answer."""
-    assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    return {e["field"]: e["message"] for e in response.json().get("errors", [])}
-
-
-class Inbox:
-    """A real SMTP server's mailbox (aiosmtpd on loopback)."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: object, _session: object, envelope: object) -> str:
-        raw = envelope.original_content  # type: ignore[attr-defined]
-        self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, subject_part: str, timeout: float = 20) -> str:
-        """The plain-text body of the first message whose subject contains subject_part."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in list(self.messages):
-                if subject_part in str(message["Subject"]):
-                    body = message.get_body(preferencelist=("plain",))
-                    assert body is not None
-                    return str(body.get_content())
-            time.sleep(0.2)
-        raise AssertionError(f"no email about {subject_part!r} arrived")
+    return builders.cdr(
+        call_id,
+        customer_id,
+        start=start,
+        answer_time=z(start + timedelta(seconds=5)),
+        end_time=z(start + timedelta(seconds=65)),
+        charge=charge,
+        cost="0.001000",
+        pdd_ms=900,
+    )

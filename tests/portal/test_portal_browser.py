@@ -15,18 +15,17 @@ from typing import Any
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, Inbox, cdr, code_in, link_in, outbox
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
-from carrierdesk.db import transaction
+from fixtures.builders import make_customer, make_user
+from fixtures.smtp import Inbox
+from portal.portal_helpers import PASSWORD, cdr, code_in, link_in, outbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 MOBILE = "+447911123456"
 
 
 def new_contact(api: Any, **fields: Any) -> dict[str, Any]:
-    customer = api.post("/customers", {"name": "Nimbus Voice Ltd"}).json()["id"]
+    customer = make_customer(api, "Nimbus Voice Ltd")
     body = {"name": "Ann Lee", "email": "ann@nimbus.example", "mobile": MOBILE, **fields}
     response = api.post(f"/customers/{customer}/contacts", body)
     assert response.status_code == 201, response.text
@@ -111,8 +110,7 @@ def test_operator_portal_login_shows_the_banner_and_is_audited(
     live_app: str, page: Page, admin: Any, db_url: str
 ) -> None:
     operator = "olivia@carrier.example"
-    with transaction(db_url) as session:
-        create_user(session, CLI, operator, "operator", PASSWORD)
+    make_user(db_url, operator, "operator", PASSWORD)
     contact = new_contact(admin, auto_generate_password=False, password=PASSWORD)
     call = cdr("nimbus-1", contact["customer_id"], "0.125000")
     assert admin.post("/cdrs", [call]).json()["accepted"] == 1

@@ -7,9 +7,9 @@ import html
 import re
 
 import pytest
-from portal_helpers import Portal
 
 from carrierdesk.web.http import MAX_ID
+from portal.portal_helpers import Portal
 
 OUT_OF_RANGE = {
     0: "Input should be greater than or equal to 1",

@@ -8,14 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from portal_helpers import PASSWORD, Portal, audit, contact_row, link_in
 from sqlalchemy import func, select
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
 from carrierdesk.db import transaction
 from carrierdesk.models import AuthSession, OneTimeToken
 from carrierdesk.models.base import utcnow
+from fixtures.builders import make_user
+from portal.portal_helpers import PASSWORD, Portal, audit, contact_row, link_in
 
 OPERATOR = "olivia@carrier.example"
 PAGES = ("/portal/", "/portal/profile", "/portal/verification", "/portal/sip-users")
@@ -23,8 +22,7 @@ PAGES = ("/portal/", "/portal/profile", "/portal/verification", "/portal/sip-use
 
 def staff_token(client: TestClient, db_url: str, email: str, role: str) -> str:
     """A Control Panel user's session token (Portal Login is for people, not API tokens)."""
-    with transaction(db_url) as session:
-        create_user(session, CLI, email, role, PASSWORD)
+    make_user(db_url, email, role, PASSWORD)
     response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from portal_helpers import PASSWORD, Portal
-from portal_helpers import cdr as portal_cdr
 
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
-from cdrs.cdr_helpers import T0, cdr
+from fixtures.builders import T0, cdr
 from invoices.invoice_helpers import call, calls, generate
+from portal.portal_helpers import PASSWORD, Portal
+from portal.portal_helpers import cdr as portal_cdr
 from support import Api
 
 Invoices = dict[str, list[dict[str, Any]]]
@@ -203,7 +203,7 @@ def test_summary_rows_download_their_cdr_report(
         page.click(f"button.summary-timeframe:has-text('{label}')")
         expect(grid).to_have_attribute("data-loaded", timeframe)
         with page.expect_download() as started:
-            grid.locator("a.cdr-report-download").first.click()
+            grid.get_by_label(f"Download the CDR report of {name}", exact=True).click()
         download = started.value
         assert download.suggested_filename == f"cdr_{acme}_{name}.csv"
         text = Path(download.path()).read_text()

@@ -7,11 +7,11 @@ import time
 from typing import Any
 
 import pyotp
-from portal_helpers import PASSWORD, Portal, audit, contact_row
 from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuthSession
+from portal.portal_helpers import PASSWORD, Portal, audit, contact_row
 from support import login_form
 
 

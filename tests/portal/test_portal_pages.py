@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_helpers import PASSWORD, Portal, cdr, problem_fields
+
+from portal.portal_helpers import PASSWORD, Portal, cdr
+from support import problem_fields
 
 
 @pytest.fixture

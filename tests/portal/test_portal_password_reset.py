@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from portal_helpers import PASSWORD, Portal, contact_row, link_in, outbox
 from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import OneTimeToken
 from carrierdesk.models.base import utcnow
+from portal.portal_helpers import PASSWORD, Portal, contact_row, link_in, outbox
 
 NEW_PASSWORD = "Fresh!Passw0rd-27"
 SAME_ANSWER = "If the address is registered, we sent a link to it."

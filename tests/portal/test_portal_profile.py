@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyotp
-from portal_helpers import PASSWORD, Portal, audit, contact_row, outbox
+
+from portal.portal_helpers import PASSWORD, Portal, audit, contact_row, outbox
 
 NEW_PASSWORD = "Fresh!Passw0rd-27"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from portal_helpers import Portal, audit, code_in, contact_row, link_in, outbox
 from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import OneTimeToken
+from portal.portal_helpers import Portal, audit, code_in, contact_row, link_in, outbox
 
 
 def confirm_link(portal: Portal, token: str) -> Any:

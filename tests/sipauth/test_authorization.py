@@ -3,7 +3,6 @@ kind of caller. Refused writes change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,24 +10,15 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, ConferenceRoom, IpAuth, NumberBlock, SipUser
+from fixtures.builders import contact_api
+from fixtures.records import SetBlocks
 
-SetBlocks = Callable[[int | None, int | None], None]
 CONTACT_PASSWORD = "Contact-Pass-26"
 
 
 def contact_token(api: Any, customer_id: int, email: str) -> str:
-    body = {
-        "name": email.split("@")[0],
-        "email": email,
-        "auto_generate_password": False,
-        "password": CONTACT_PASSWORD,
-    }
-    assert api.post(f"/customers/{customer_id}/contacts", body).status_code == 201
-    login = api.client.post(
-        "/api/v1/auth/token", json={"email": email, "password": CONTACT_PASSWORD}
-    )
-    assert login.status_code == 200, login.text
-    return str(login.json()["access_token"])
+    name = email.split("@")[0]
+    return str(contact_api(api, customer_id, email, CONTACT_PASSWORD, name=name).token)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,9 +9,8 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, ConferenceRoom, Extension
+from fixtures.records import SetBlocks
 from support import problem_fields
-
-SetBlocks = Callable[[int | None, int | None], None]
 
 
 def stored(db_url: str) -> tuple[int, int]:

@@ -6,18 +6,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
-from carrierdesk.db import transaction
-from support import login_form
-
-PASSWORD = "Str0ng!Passw0rd"
+from fixtures.builders import make_user
+from support import PASSWORD, login_form
 
 
 def logged_in(client: TestClient, db_url: str, role: str) -> TestClient:
     email = f"{role}@carrier.example"
-    with transaction(db_url) as session:
-        create_user(session, CLI, email, role, PASSWORD)
+    make_user(db_url, email, role, PASSWORD)
     response = client.post(
         "/login",
         data={"email": email, "password": PASSWORD, **login_form(client)},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,9 +10,10 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Extension, SipUser
+from fixtures.builders import make_customer
+from fixtures.records import SetBlocks
 from support import problem_fields
 
-SetBlocks = Callable[[int | None, int | None], None]
 STRONG = "Sip-Secret-2026"
 
 
@@ -133,9 +133,9 @@ def test_leading_zeros_are_refused_inside_a_block(
 
 
 def test_without_blocks_any_free_name_but_never_inside_another_block(
-    operator: Any, acme: int, blocks: None, new_customer: Callable[[str], int], db_url: str
+    operator: Any, acme: int, blocks: None, db_url: str
 ) -> None:
-    loose = new_customer("No Blocks Ltd")
+    loose = make_customer(operator, "No Blocks Ltd")
     for username in ("alice.smith", "trunk_01", "5000", "a-b"):
         response = operator.post(f"/customers/{loose}/sip-users", {"username": username})
         assert response.status_code == 201, response.text
@@ -158,9 +158,9 @@ def test_malformed_usernames_are_refused(
 
 
 def test_duplicates_are_refused_account_wide(
-    operator: Any, acme: int, northwind: int, new_customer: Callable[[str], int], db_url: str
+    operator: Any, acme: int, northwind: int, db_url: str
 ) -> None:
-    loose_a, loose_b = new_customer("Loose A"), new_customer("Loose B")
+    loose_a, loose_b = make_customer(operator, "Loose A"), make_customer(operator, "Loose B")
     assert operator.post(f"/customers/{loose_a}/sip-users", {"username": "Alice"}).is_success
     assert operator.post(f"/customers/{loose_a}/sip-users", {"username": "777"}).is_success
     before = stored(db_url)

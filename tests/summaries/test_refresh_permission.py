@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import CdrHourly, SummaryDirty, SummaryState
-from cdrs.cdr_helpers import cdr, make_customer
 from cdrs.test_cdr_contact_access import contact_api
+from fixtures.builders import cdr, make_customer
 from support import Api
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from carrierdesk.db import transaction
 from carrierdesk.models import CdrHourly, SummaryDirty
 from carrierdesk.summaries.jobs import run as refresh_job
-from cdrs.cdr_helpers import T0, cdr, make_customer
+from fixtures.builders import T0, cdr, make_customer
+from fixtures.database import count
 from support import Api, problem_fields
 
 
@@ -79,11 +78,6 @@ def test_timeframes_newest_first_with_empty_periods(operator: Api) -> None:
     now = summary(operator, cid, "24h")["items"]
     assert len(now) == 24
     assert now[0]["period_start"] == datetime.now(UTC).strftime("%Y-%m-%dT%H:00:00Z")
-
-
-def count(db_url: str, table: type) -> int:
-    with transaction(db_url) as session:
-        return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 
 def test_refresh_is_incremental_exact_and_idempotent(operator: Api, db_url: str) -> None:

@@ -10,18 +10,16 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.service import ingest
 from carrierdesk.cli import app
 from carrierdesk.config import get_settings
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import get_engine, get_sessionmaker, transaction
 from carrierdesk.models import CdrHourly
-from cdrs.cdr_helpers import T0, cdr
+from fixtures.builders import T0, add_customer, cdr
 
 
 def test_summary_refresh_command(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARRIERDESK_DATABASE_URL", db_url)
     get_settings.cache_clear()
     with transaction(db_url) as session:
-        cid = create_customer(session, CLI, CustomerCreate(name="Acme")).id
+        cid = add_customer(session, "Acme").id
         ingest(
             session,
             CLI,

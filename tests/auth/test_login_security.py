@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_module
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
 import pytest
@@ -15,21 +16,13 @@ from carrierdesk.auth import totp
 from carrierdesk.db import transaction
 from carrierdesk.models import ApiToken, Contact, LoginThrottle, User
 from carrierdesk.models.base import utcnow
+from fixtures.builders import make_contact, make_customer
 from support import PASSWORD, Api, login_form
 
 
-def add_contact(api: Api, **fields: object) -> dict:
-    customer = api.post("/customers", {"name": "Acme"}).json()["id"]
-    body = {
-        "name": "Ann",
-        "email": "ann@acme.example",
-        "auto_generate_password": False,
-        "password": PASSWORD,
-        **fields,
-    }
-    response = api.post(f"/customers/{customer}/contacts", body)
-    assert response.status_code == 201, response.text
-    return response.json()
+def add_contact(api: Api, **fields: Any) -> dict:
+    """Ann, with the typed password PASSWORD, the contact of a new customer."""
+    return make_contact(api, make_customer(api, "Acme"), "Ann", password=PASSWORD, **fields)
 
 
 def test_failures_are_throttled_then_blocked_with_retry_after(operator: Api, admin: Api) -> None:

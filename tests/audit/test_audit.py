@@ -7,11 +7,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from carrierdesk.db import transaction
+from fixtures.builders import make_customer
 from support import Api
 
 
 def test_every_step_is_recorded_with_filters(operator: Api, admin: Api) -> None:
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    acme = make_customer(operator, "Acme")
     ann = operator.post(
         f"/customers/{acme}/contacts", {"name": "Ann", "email": "ann@acme.example"}
     ).json()
@@ -44,7 +45,7 @@ def test_viewer_reads_the_log_contacts_do_not(viewer: Api) -> None:
 
 
 def test_the_database_refuses_to_change_or_delete_entries(operator: Api, db_url: str) -> None:
-    operator.post("/customers", {"name": "Acme"})
+    make_customer(operator, "Acme")
     with transaction(db_url) as session:
         entries = session.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
     assert entries >= 1

@@ -3,47 +3,17 @@ copy loses its secrets once delivered."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from carrierdesk.config import get_settings
 from carrierdesk.db import transaction
 from carrierdesk.models import OutboxMessage
 from carrierdesk.worker.loop import run_once
+from fixtures.builders import make_customer
+from fixtures.server import free_port
+from fixtures.smtp import Inbox
 from support import Api
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: object, _session: object, envelope: object) -> str:
-        raw = envelope.original_content  # type: ignore[attr-defined]
-        self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setenv("CARRIERDESK_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-    get_settings.cache_clear()
-    yield inbox
-    controller.stop()
 
 
 def password_in(text: str) -> str:
@@ -53,7 +23,7 @@ def password_in(text: str) -> str:
 def test_generated_password_arrives_by_smtp_and_logs_in(
     smtp: Inbox, operator: Api, admin: Api, db_url: str
 ) -> None:
-    acme = operator.post("/customers", {"name": "Acme Telecom"}).json()["id"]
+    acme = make_customer(operator, "Acme Telecom")
     contact = operator.post(
         f"/customers/{acme}/contacts", {"name": "Ann Lee", "email": "ann@acme.example"}
     ).json()
@@ -87,7 +57,7 @@ def test_unreachable_server_is_retried_with_backoff(
 ) -> None:
     monkeypatch.setenv("CARRIERDESK_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    acme = make_customer(operator, "Acme")
     operator.post(f"/customers/{acme}/contacts", {"name": "Ann", "email": "ann@acme.example"})
     run_once(db_url)
     with transaction(db_url) as session:
@@ -105,7 +75,7 @@ def test_unreachable_server_is_retried_with_backoff(
 def test_without_smtp_mail_is_held_for_the_email_log(
     operator: Api, admin: Api, db_url: str
 ) -> None:
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    acme = make_customer(operator, "Acme")
     operator.post(f"/customers/{acme}/contacts", {"name": "Ann", "email": "ann@acme.example"})
     assert run_once(db_url)["outbox delivery"] == 0
     held = admin.get("/outbox", params={"to": "ann@"}).json()
@@ -121,7 +91,7 @@ def test_templates_can_be_overridden_by_files(
     )
     monkeypatch.setenv("CARRIERDESK_TEMPLATES_DIR", str(tmp_path))
     get_settings.cache_clear()
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    acme = make_customer(operator, "Acme")
     operator.post(f"/customers/{acme}/contacts", {"name": "Ann", "email": "ann@acme.example"})
     mail = admin.get("/outbox").json()["items"][0]
     assert mail["subject"] == "Welcome aboard, Ann"

@@ -1,7 +1,6 @@
 """Control Panel › contacts: add/edit with the save options, Change Password, delete, Global
 Contacts."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -11,16 +10,7 @@ from sqlalchemy import func, select
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, OutboxMessage, ScheduledChange
 from carrierdesk.scheduling.jobs import run as apply_due
-from test_pages_support import (  # noqa: F401 (fixtures)
-    CONTACT_FORM,
-    Panel,
-    field_errors,
-    flashes,
-    new_contact,
-    new_customer,
-    panel,
-    viewer_panel,
-)
+from fixtures.panel import CONTACT_FORM, Panel, field_errors, flashes
 
 TYPED_PASSWORD = "Blue-Kettle-42x"
 
@@ -36,7 +26,7 @@ def outbox(db_url: str) -> list[OutboxMessage]:
 
 
 def test_add_contact_with_generated_password(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     form = panel.get(f"/customers/{customer_id}/contacts/new").text
     assert 'id="f-auto_generate_password" name="auto_generate_password" value="on" checked' in form
     assert "DO NOT save passwords in notes" in form
@@ -56,7 +46,7 @@ def test_add_contact_with_generated_password(panel: Panel, db_url: str) -> None:
 
 
 def test_save_and_stay_clears_the_form_for_the_next_contact(panel: Panel) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     page = panel.submit(f"/customers/{customer_id}/contacts/new", {**CONTACT_FORM, "save": "stay"})
     assert str(page.url).endswith(f"/customers/{customer_id}/contacts/new")
     assert any("Contact Ann Lee <ann@acme.example> added" in f for f in flashes(page.text))
@@ -66,7 +56,7 @@ def test_save_and_stay_clears_the_form_for_the_next_contact(panel: Panel) -> Non
 def test_typed_password_breaking_the_policy_is_refused_and_never_shown(
     panel: Panel, db_url: str
 ) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     form = {**CONTACT_FORM, "auto_generate_password": "", "password": "short"}
     answer = panel.post(f"/customers/{customer_id}/contacts/new", form)
     assert answer.status_code == 422
@@ -84,7 +74,7 @@ def test_typed_password_breaking_the_policy_is_refused_and_never_shown(
 
 
 def test_bad_fields_are_shown_under_each_field(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     bad = {**CONTACT_FORM, "email": "not-an-email", "phone": "12", "ip_whitelist": "10.0.0.999"}
     answer = panel.post(f"/customers/{customer_id}/contacts/new", bad)
     assert answer.status_code == 422
@@ -97,14 +87,14 @@ def test_bad_fields_are_shown_under_each_field(panel: Panel, db_url: str) -> Non
 
 
 def test_credential_in_notes_and_duplicate_email_are_refused(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     notes = {**CONTACT_FORM, "private_notes": "pwd=Hunter2!"}
     answer = panel.post(f"/customers/{customer_id}/contacts/new", notes)
     assert answer.status_code == 422
     assert "looks like a credential" in field_errors(answer.text)["private_notes"]
     assert contacts(db_url) == []
 
-    new_contact(panel, customer_id)
+    panel.new_contact(customer_id)
     again = panel.post(
         f"/customers/{customer_id}/contacts/new", {**CONTACT_FORM, "email": "ANN@acme.example"}
     )
@@ -114,8 +104,8 @@ def test_credential_in_notes_and_duplicate_email_are_refused(panel: Panel, db_ur
 
 
 def test_edit_with_delay_and_save_is_applied_later(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     form = panel.get(f"/contacts/{contact_id}/edit").text
     assert 'value="Ann Lee"' in form and "203.0.113.7\n198.51.100.0/24" in form
     at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
@@ -138,8 +128,8 @@ def test_edit_with_delay_and_save_is_applied_later(panel: Panel, db_url: str) ->
 
 
 def test_delay_in_the_past_is_refused(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     past = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     form = {**CONTACT_FORM, "name": "Later", "save": "delay", "delay": "at", "delay_at": past}
     answer = panel.post(f"/contacts/{contact_id}/edit", form)
@@ -151,8 +141,8 @@ def test_delay_in_the_past_is_refused(panel: Panel, db_url: str) -> None:
 
 
 def test_edit_save_and_continue_and_stay(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     page = panel.submit(
         f"/contacts/{contact_id}/edit", {**CONTACT_FORM, "email_verified": "on", "save": "stay"}
     )
@@ -165,8 +155,8 @@ def test_edit_save_and_continue_and_stay(panel: Panel, db_url: str) -> None:
 
 
 def test_change_password(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     before = contacts(db_url)[0].password_hash
     weak = panel.post(f"/contacts/{contact_id}/password", {"password": "ann@acme.example1A!"})
     assert weak.status_code == 422
@@ -184,8 +174,8 @@ def test_change_password(panel: Panel, db_url: str) -> None:
 
 
 def test_delete_one_and_selected_contacts(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    ids = [new_contact(panel, customer_id, email=f"c{i}@acme.example") for i in range(3)]
+    customer_id = panel.new_customer()
+    ids = [panel.new_contact(customer_id, email=f"c{i}@acme.example") for i in range(3)]
     confirm = panel.get(f"/customers/{customer_id}/contacts/delete?ids={ids[0]}&ids={ids[1]}")
     assert "Delete 2 contacts of Acme Telecom?" in confirm.text
     page = panel.submit("/contacts/delete", {"ids": [str(ids[0]), str(ids[1])]})
@@ -201,10 +191,10 @@ def test_delete_one_and_selected_contacts(panel: Panel, db_url: str) -> None:
 
 
 def test_global_contacts_search_filter_sort_and_add(panel: Panel, db_url: str) -> None:
-    acme = new_customer(panel)
-    nimbus = new_customer(panel, name="Nimbus Voice", reference="NV-1")
-    new_contact(panel, acme)
-    new_contact(panel, nimbus, name="Raj Patel", email="raj@nimbus.example", contact_type="noc")
+    acme = panel.new_customer()
+    nimbus = panel.new_customer(name="Nimbus Voice", reference="NV-1")
+    panel.new_contact(acme)
+    panel.new_contact(nimbus, name="Raj Patel", email="raj@nimbus.example", contact_type="noc")
     listing = panel.get("/contacts").text
     assert listing.index("Ann Lee") < listing.index("Raj Patel")
     by_name_desc = panel.get("/contacts?sort=-name").text
@@ -228,8 +218,8 @@ def test_global_contacts_search_filter_sort_and_add(panel: Panel, db_url: str) -
 def test_viewer_cannot_add_or_change_contacts(
     panel: Panel, viewer_panel: Panel, db_url: str
 ) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     assert "Add contact" not in viewer_panel.get("/contacts").text
     for path, form in (
         (f"/customers/{customer_id}/contacts/new", {**CONTACT_FORM, "email": "x@acme.example"}),

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from fixtures.builders import make_contact, make_customer
 from support import PASSWORD, Api, problem_fields
 
 
-@pytest.fixture
-def acme(operator: Api) -> int:
-    return operator.post("/customers", {"name": "Acme Telecom"}).json()["id"]
-
-
-def add(api: Api, customer_id: int, **fields: object) -> dict:
-    body = {"name": "Ann Lee", "email": "Ann.Lee@Acme.example", **fields}
-    response = api.post(f"/customers/{customer_id}/contacts", body)
-    assert response.status_code == 201, response.text
-    return response.json()
+def add(api: Api, customer_id: int, **fields: Any) -> dict:
+    """A contact of the customer; the email is written in mixed case, as people type it."""
+    return make_contact(api, customer_id, **{"email": "Ann.Lee@Acme.example", **fields})
 
 
 def contacts(api: Api) -> list[dict]:
@@ -76,7 +72,7 @@ def test_auto_generated_password_is_emailed_never_shown(
 
 
 def test_email_is_unique_account_wide_case_insensitively(operator: Api, acme: int) -> None:
-    other = operator.post("/customers", {"name": "Other"}).json()["id"]
+    other = make_customer(operator, "Other")
     add(operator, acme, email="ann@acme.example")
     response = operator.post(
         f"/customers/{other}/contacts", {"name": "Ann 2", "email": "ANN@ACME.EXAMPLE"}
@@ -223,7 +219,7 @@ def test_change_password_auto_and_manual_ends_sessions(
 
 
 def test_contact_token_sees_only_its_own_customer(operator: Api, acme: int) -> None:
-    other = operator.post("/customers", {"name": "Other Co"}).json()["id"]
+    other = make_customer(operator, "Other Co")
     add(operator, acme, auto_generate_password=False, password=PASSWORD, private_notes="VIP")
     stranger = add(operator, other, name="Bob", email="bob@other.example")
     token = operator.post("/auth/token", {"email": "ann.lee@acme.example", "password": PASSWORD})
@@ -248,7 +244,7 @@ def test_contact_token_sees_only_its_own_customer(operator: Api, acme: int) -> N
 
 
 def test_global_contacts_search_filter_sort_page(operator: Api, acme: int) -> None:
-    other = operator.post("/customers", {"name": "Blue Harbour"}).json()["id"]
+    other = make_customer(operator, "Blue Harbour")
     add(operator, acme, name="Zoe", email="zoe@acme.example", contact_type="noc")
     add(operator, acme, name="Adam", email="adam@acme.example", email_verified=True)
     add(operator, other, name="Mia", email="mia@blue.example", phone="+442071234567")

@@ -1,30 +1,15 @@
 """Control Panel › Customers: list, form with save options, the customer page, delete."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Customer, ScheduledChange
-from test_pages_support import (  # noqa: F401 (fixtures)
-    CUSTOMER_FORM,
-    Panel,
-    field_errors,
-    flashes,
-    new_contact,
-    new_customer,
-    operator_panel,
-    panel,
-    viewer_panel,
-)
-
-
-def count(db_url: str, model: type, *where: object) -> int:
-    with transaction(db_url) as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+from fixtures.database import count
+from fixtures.panel import CUSTOMER_FORM, Panel, field_errors, flashes
 
 
 def customer(db_url: str, customer_id: int) -> Customer:
@@ -81,7 +66,7 @@ def test_bad_customer_input_is_shown_by_field_and_nothing_is_stored(
 
 
 def test_duplicate_reference_is_refused_under_the_field(panel: Panel, db_url: str) -> None:
-    new_customer(panel)
+    panel.new_customer()
     answer = panel.post("/customers/new", {**CUSTOMER_FORM, "name": "Other Ltd"})
     assert answer.status_code == 422
     assert field_errors(answer.text)["reference"] == "is already used by another customer"
@@ -95,7 +80,7 @@ def test_save_and_stay_returns_to_an_empty_form(panel: Panel) -> None:
 
 
 def test_edit_customer_currency_is_fixed(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     form = panel.get(f"/customers/{customer_id}/edit").text
     assert 'id="f-currency" value="EUR" readonly disabled' in form
     changed = {**CUSTOMER_FORM, "status": "penalty", "channels": "30", "save": "stay"}
@@ -112,7 +97,7 @@ def test_edit_customer_currency_is_fixed(panel: Panel, db_url: str) -> None:
 
 
 def test_delay_and_save_on_a_customer_schedules_the_change(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     form = {**CUSTOMER_FORM, "channels": "500", "save": "delay", "delay": "1h"}
     page = panel.submit(f"/customers/{customer_id}/edit", form)
     assert any("scheduled for" in f for f in flashes(page.text))
@@ -124,8 +109,8 @@ def test_delay_and_save_on_a_customer_schedules_the_change(panel: Panel, db_url:
 
 
 def test_delete_is_refused_while_the_customer_has_contacts(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
-    new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    panel.new_contact(customer_id)
     answer = panel.post(f"/customers/{customer_id}/delete")
     assert answer.status_code == 409
     assert "still has 1 contacts" in field_errors(answer.text)["_form"]
@@ -133,7 +118,7 @@ def test_delete_is_refused_while_the_customer_has_contacts(panel: Panel, db_url:
 
 
 def test_delete_customer(panel: Panel, db_url: str) -> None:
-    customer_id = new_customer(panel)
+    customer_id = panel.new_customer()
     assert "Delete customer Acme Telecom?" in panel.get(f"/customers/{customer_id}/delete").text
     page = panel.submit(f"/customers/{customer_id}/delete")
     assert "Customer Acme Telecom deleted." in flashes(page.text)
@@ -150,8 +135,8 @@ def test_a_form_without_the_csrf_token_is_refused(panel: Panel, db_url: str) -> 
 def test_viewer_sees_no_edit_buttons_and_cannot_post(
     panel: Panel, viewer_panel: Panel, db_url: str
 ) -> None:
-    customer_id = new_customer(panel)
-    new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    panel.new_contact(customer_id)
     listing = viewer_panel.get("/customers").text
     assert "Acme Telecom" in listing and "New Customer" not in listing
     page = viewer_panel.get(f"/customers/{customer_id}").text
@@ -176,8 +161,8 @@ def test_operator_may_edit_but_not_open_settings(operator_panel: Panel) -> None:
 def test_portal_login_opens_the_portal_as_the_contact(
     panel: Panel, viewer_panel: Panel, db_url: str
 ) -> None:
-    customer_id = new_customer(panel)
-    contact_id = new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id)
     menu = panel.get(f"/customers/{customer_id}/portal-menu").text
     assert f'action="/contacts/{contact_id}/portal-login"' in menu and "Ann Lee" in menu
     assert "Open the portal" in panel.get(f"/contacts/{contact_id}/portal-login").text
@@ -204,8 +189,8 @@ def test_customer_list_pages(panel: Panel, db_url: str) -> None:
 
 
 def test_contacts_panel_refreshes_alone(panel: Panel) -> None:
-    customer_id = new_customer(panel)
-    new_contact(panel, customer_id)
+    customer_id = panel.new_customer()
+    panel.new_contact(customer_id)
     partial = panel.get(f"/customers/{customer_id}/contacts-panel", headers={"HX-Request": "true"})
     assert partial.status_code == 200
     assert partial.text.lstrip().startswith('<div class="card shadow-sm" id="contacts-panel">')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from fixtures.builders import api_login, make_contact, make_customer
 from support import PASSWORD, Api, login_form
 
 
@@ -34,16 +35,8 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(
 
 
 def test_disabled_contact_and_inactive_customer_cannot_log_in(operator: Api) -> None:
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
-    ann = operator.post(
-        f"/customers/{acme}/contacts",
-        {
-            "name": "Ann",
-            "email": "ann@acme.example",
-            "auto_generate_password": False,
-            "password": PASSWORD,
-        },
-    ).json()
+    acme = make_customer(operator, "Acme")
+    ann = make_contact(operator, acme, "Ann", password=PASSWORD)
     creds = {"email": "ann@acme.example", "password": PASSWORD}
     assert operator.post("/auth/token", creds).status_code == 200
     operator.patch(f"/contacts/{ann['id']}", {"enabled": False})
@@ -59,18 +52,9 @@ def test_disabled_contact_and_inactive_customer_cannot_log_in(operator: Api) -> 
 
 
 def test_disabling_a_contact_ends_its_sessions(operator: Api) -> None:
-    acme = operator.post("/customers", {"name": "Acme"}).json()["id"]
-    ann = operator.post(
-        f"/customers/{acme}/contacts",
-        {
-            "name": "Ann",
-            "email": "ann@acme.example",
-            "auto_generate_password": False,
-            "password": PASSWORD,
-        },
-    ).json()
-    token = operator.post("/auth/token", {"email": "ann@acme.example", "password": PASSWORD})
-    contact = Api(operator.client, token.json()["access_token"])
+    acme = make_customer(operator, "Acme")
+    ann = make_contact(operator, acme, "Ann", password=PASSWORD)
+    contact = api_login(operator, "ann@acme.example")
     assert contact.get(f"/customers/{acme}").status_code == 200
     operator.patch(f"/contacts/{ann['id']}", {"enabled": False})
     assert contact.get(f"/customers/{acme}").status_code == 401

@@ -5,14 +5,13 @@ Panel form is a 422 naming the field and the rule, on both databases, and nothin
 The rule lives in one place, carrierdesk.validation.Input, the base of every request schema;
 the forms parse into the same schemas, so they say the same."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DataError
 
 from carrierdesk.api import create_api
@@ -20,21 +19,12 @@ from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, Customer, OptionRow
 from carrierdesk.validation import Input
 from carrierdesk.web.problems import data_problem
+from fixtures.builders import make_customer
+from fixtures.database import count
+from fixtures.panel import CONTACT_FORM, CUSTOMER_FORM, Panel, field_errors
 from support import Api, postgres_only, problem_fields
-from test_pages_support import (  # noqa: F401 (fixtures)
-    CONTACT_FORM,
-    CUSTOMER_FORM,
-    Panel,
-    field_errors,
-    panel,
-)
 
 NUL = "must not contain control characters (found U+0000)"
-
-
-def count(db_url: str, model: type) -> int:
-    with transaction(db_url) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def assert_refused(answer: Any, field: str, message: str) -> None:
@@ -98,7 +88,7 @@ def test_a_form_field_outside_the_schemas_is_refused_by_the_safety_net(
 
 
 def test_contact_name_via_the_api_and_the_form(operator: Api, panel: Panel, db_url: str) -> None:
-    customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    customer = make_customer(operator, "Acme")
     audited = count(db_url, AuditEntry)
     body = {"name": "Ann\x00Lee", "email": "ann@acme.example"}
     assert_refused(operator.post(f"/customers/{customer}/contacts", body), "name", NUL)
@@ -110,7 +100,7 @@ def test_contact_name_via_the_api_and_the_form(operator: Api, panel: Panel, db_u
 
 
 def test_a_nul_inside_a_list_names_the_list(operator: Api, db_url: str) -> None:
-    customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    customer = make_customer(operator, "Acme")
     body = {"name": "Ann", "email": "ann@acme.example", "ip_whitelist": ["10.0.0.1\x00"]}
     answer = operator.post(f"/customers/{customer}/contacts", body)
     assert_refused(answer, "ip_whitelist", NUL)
@@ -125,7 +115,7 @@ def test_settings_option_text(admin: Api, db_url: str) -> None:
 
 
 def test_line_breaks_and_tabs_are_text(operator: Api, db_url: str) -> None:
-    customer = operator.post("/customers", {"name": "Acme"}).json()["id"]
+    customer = make_customer(operator, "Acme")
     body = {"name": "Ann", "email": "ann@acme.example", "public_notes": "Line 1\r\n\tLine 2"}
     answer = operator.post(f"/customers/{customer}/contacts", body)
     assert answer.status_code == 201, answer.text

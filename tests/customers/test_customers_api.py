@@ -139,14 +139,6 @@ def test_roles(viewer: Api, anonymous: Api, operator: Api) -> None:
     assert count(operator) == 1
 
 
-def test_options_refuse_out_of_range_numbers_and_keep_the_old_value(admin: Api) -> None:
-    before = admin.get("/settings/options").json()
-    response = admin.patch("/settings/options", {"number_range_start": 10**30})
-    assert response.status_code == 422
-    assert "number_range_start" in problem_fields(response)
-    assert admin.get("/settings/options").json() == before
-
-
 def test_delete_refused_while_the_customer_has_cdrs(operator: Api) -> None:
     customer = create(operator)
     cdr = {

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from carrierdesk.db import transaction
 from carrierdesk.scheduling.jobs import run as apply_due
 from carrierdesk.worker.loop import run_once
+from fixtures.builders import make_customer
 from support import Api, problem_fields
 
 
@@ -17,7 +18,7 @@ def later(seconds: int = 3600) -> str:
 
 
 def setup(api: Api) -> tuple[int, dict]:
-    acme = api.post("/customers", {"name": "Acme"}).json()["id"]
+    acme = make_customer(api, "Acme")
     ann = api.post(
         f"/customers/{acme}/contacts", {"name": "Ann", "email": "ann@acme.example"}
     ).json()

@@ -1,7 +1,6 @@
 """The Control Panel's path ids are bounded like the API's (1..2^31-1): an id out of range is
 a 422 page naming the parameter, never a database error, and changes nothing."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
 import html
@@ -9,14 +8,10 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
 
-from carrierdesk.db import get_engine
 from carrierdesk.web.http import MAX_ID
-from test_pages_support import (  # noqa: F401 (fixtures)
-    Panel,
-    panel,
-)
+from fixtures import database
+from fixtures.panel import Panel
 
 OUT_OF_RANGE = {
     0: "Input should be greater than or equal to 1",
@@ -57,13 +52,7 @@ VOLATILE = {"auth_sessions", "login_throttle", "alembic_version"}
 
 
 def fingerprint(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = get_engine(db_url)
-    tables = [t for t in inspect(engine).get_table_names() if t not in VOLATILE]
-    with engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in tables
-        }
+    return database.fingerprint(db_url, skip=VOLATILE)
 
 
 def shown_error(page: str) -> str:

@@ -10,11 +10,11 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
 
 from authz.test_api_matrix import endpoints, template_of
-from carrierdesk.db import get_engine
 from carrierdesk.web.http import MAX_ID, MAX_OFFSET
+from fixtures import database
+from fixtures.builders import make_customer
 from support import Api, problem_fields
 
 ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -33,13 +33,7 @@ def openapi(api: Api) -> dict[str, Any]:
 
 
 def fingerprint(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    engine = get_engine(db_url)
-    tables = [t for t in inspect(engine).get_table_names() if t not in VOLATILE]
-    with engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in tables
-        }
+    return database.fingerprint(db_url, skip=VOLATILE)
 
 
 def test_openapi_states_the_bounds_of_every_id(anonymous: Api) -> None:
@@ -143,7 +137,7 @@ def test_options_and_405_list_every_method_of_the_path(admin: Api, anonymous: Ap
 
 
 def test_head_answers_like_get_without_a_body(admin: Api, anonymous: Api) -> None:
-    customer = admin.post("/customers", {"name": "Acme Telecom"}).json()["id"]
+    customer = make_customer(admin, "Acme Telecom")
     for api, path in (
         (admin, f"/customers/{customer}"),
         (admin, "/customers"),

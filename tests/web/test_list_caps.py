@@ -3,26 +3,19 @@
 forms alike; over the cap is a 422 naming the field and the cap, answered at once, and nothing
 is stored."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_pages_support)
 from __future__ import annotations
 
 import time
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
-from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Contact, Invoice, SipUser
+from fixtures.builders import make_customer
+from fixtures.database import count
+from fixtures.panel import CONTACT_FORM, Panel, field_errors
 from support import Api, problem_fields
-from test_pages_support import CONTACT_FORM, Panel, field_errors, panel  # noqa: F401
 
 CONTACT = {"name": "Ann Lee", "email": "ann@acme.example"}
-
-
-def count(db_url: str, model: type) -> int:
-    with transaction(db_url) as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def addresses(n: int) -> list[str]:
@@ -35,16 +28,10 @@ def assert_capped(answer: Any, field: str, message: str) -> None:
     assert answer.json()["detail"] == f"{field}: {message}"
 
 
-def customer(api: Api) -> int:
-    answer = api.post("/customers", {"name": "Acme"})
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
-
-
 def test_a_huge_contact_whitelist_is_refused_at_once(operator: Api, db_url: str) -> None:
     """50,000 entries: as many as fit in the endpoint's body limit (100,000 took 81 s before;
     now a body that large is refused as too large before it is parsed)."""
-    cid = customer(operator)
+    cid = make_customer(operator, "Acme")
     audited = count(db_url, AuditEntry)
     started = time.perf_counter()
     answer = operator.post(
@@ -56,7 +43,7 @@ def test_a_huge_contact_whitelist_is_refused_at_once(operator: Api, db_url: str)
 
 
 def test_contact_whitelist_at_and_over_the_cap(operator: Api, db_url: str) -> None:
-    cid = customer(operator)
+    cid = make_customer(operator, "Acme")
     over = operator.post(f"/customers/{cid}/contacts", {**CONTACT, "ip_whitelist": addresses(101)})
     assert_capped(over, "ip_whitelist", "must have at most 100 entries (got 101)")
     assert count(db_url, Contact) == 0
@@ -70,7 +57,7 @@ def test_contact_whitelist_at_and_over_the_cap(operator: Api, db_url: str) -> No
 
 
 def test_contact_form_whitelist_over_the_cap(operator: Api, panel: Panel, db_url: str) -> None:
-    cid = customer(operator)
+    cid = make_customer(operator, "Acme")
     form = {**CONTACT_FORM, "ip_whitelist": "\n".join(addresses(101))}
     answer = panel.post(f"/customers/{cid}/contacts/new", form)
     assert answer.status_code == 422
@@ -80,7 +67,7 @@ def test_contact_form_whitelist_over_the_cap(operator: Api, panel: Panel, db_url
 
 def test_sip_user_whitelist_over_the_cap(operator: Api, db_url: str) -> None:
     """The Auth tab's SIP user form sends this same request (sipauth.js)."""
-    cid = customer(operator)
+    cid = make_customer(operator, "Acme")
     body = {"username": "1001", "ip_whitelist": addresses(101)}
     answer = operator.post(f"/customers/{cid}/sip-users", body)
     assert_capped(answer, "ip_whitelist", "must have at most 100 entries (got 101)")
@@ -89,7 +76,7 @@ def test_sip_user_whitelist_over_the_cap(operator: Api, db_url: str) -> None:
 
 def test_invoice_period_starts_over_the_cap(operator: Api, db_url: str) -> None:
     """The Invoices tab sends this same request (invoices.js)."""
-    cid = customer(operator)
+    cid = make_customer(operator, "Acme")
     days = [(date(2025, 1, 1) + timedelta(days=i)).isoformat() for i in range(367)]
     body = {"timeframe": "daily", "period_starts": days}
     answer = operator.post(f"/customers/{cid}/invoices", body)
