@@ -23,8 +23,8 @@ from bench.cdrgen import CUSTOMERS, ROWS, csv_file, make_customers
 from bench.common import fresh_postgres, fresh_sqlite, report
 from carrierdesk.cdrs.csvio import csv_records
 from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
-from carrierdesk.cdrs.storage import sqlite_params
-from carrierdesk.cdrs.validate import validate
+from carrierdesk.cdrs.fastpath import recognise
+from carrierdesk.cdrs.storage import sqlite_rows
 
 CARRIERDESK = str(Path(sys.executable).with_name("carrierdesk"))
 BARE_PG = """
@@ -102,7 +102,7 @@ def sqlite(path: Path, rows: int) -> None:
     with open(path, encoding="utf-8", newline="") as handle:
         records = csv_records(handle)
         while batch := list(islice(records, BATCH)):
-            params = [sqlite_params(validate(raw, directory)) for _n, raw in batch]  # type: ignore[arg-type]
+            params = sqlite_rows(recognise([raw for _n, raw in batch], directory).stored)
             raw = engine.raw_connection()
             started = time.perf_counter()
             raw.cursor().executemany(insert, params)

@@ -58,8 +58,8 @@ def _rejected_path(name: str) -> Path:
 
 def _import_one(name: str, progress: Progress) -> tuple[IngestResult, float]:
     from carrierdesk.auth.principals import CLI
-    from carrierdesk.cdrs.csvio import csv_records
-    from carrierdesk.cdrs.service import import_stream
+    from carrierdesk.cdrs.csvblocks import csv_batches
+    from carrierdesk.cdrs.service import BATCH, import_stream
 
     _rejected_path(name).unlink(missing_ok=True)  # a stale one from an earlier run would mislead
     task = progress.add_task(name, total=None, rate=0.0)
@@ -74,7 +74,7 @@ def _import_one(name: str, progress: Progress) -> tuple[IngestResult, float]:
             rate = done / max(time.perf_counter() - started, 1e-9)
             progress.update(task, completed=done, rate=rate)
 
-        total = import_stream(None, CLI, csv_records(handle), name, on_batch)
+        total = import_stream(None, CLI, csv_batches(handle, BATCH), name, on_batch)
     return total, time.perf_counter() - started
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any
 
+import polars as pl
 import psycopg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -15,10 +16,12 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.cdrs.csvblocks import Batch, TextBlock
 from carrierdesk.cdrs.csvio import Record, is_utf8
 from carrierdesk.cdrs.directory import CustomerDirectory
+from carrierdesk.cdrs.fastpath import ROW, frame_of_stored, recognise, recognise_frame
 from carrierdesk.cdrs.fields import StoredColumns
-from carrierdesk.cdrs.storage import store
+from carrierdesk.cdrs.storage import store_frame
 from carrierdesk.cdrs.validate import RowErrors, validate
 from carrierdesk.db import transaction
 
@@ -58,10 +61,15 @@ class IngestResult:
         self.rejected.extend(other.rejected)
 
 
-class Valid(NamedTuple):
-    row: int
-    values: Mapping[str, Any]
-    columns: StoredColumns
+@dataclass
+class CheckedBatch:
+    """A batch with its rows checked, before anything is stored: what may be stored (first
+    occurrences of each call_id), how many repeated an earlier row, and the rejections."""
+
+    record: Callable[[int], Record]  # the batch's record at a position
+    rows: pl.DataFrame
+    repeats: int
+    result: IngestResult
 
 
 def ingest(
@@ -70,31 +78,49 @@ def ingest(
     records: Iterable[Record],
     directory: CustomerDirectory | None = None,
 ) -> IngestResult:
-    """One batch, in the caller's transaction: every valid row stored, every invalid reported.
-
-    A row the database still refuses is rejected with the database's reason, and the rest of
-    the batch is stored all the same: nothing is lost, whatever the database refuses."""
+    """One batch, in the caller's transaction: every valid row stored, every invalid reported."""
     require_staff(principal, "write")
-    directory = directory or CustomerDirectory.load(session)
+    batch = list(records)
+    return store_checked(session, check(batch, directory or CustomerDirectory.load(session)))
+
+
+def check(batch: Batch, directory: CustomerDirectory) -> CheckedBatch:
+    """The batch is checked at once (fastpath.py); the rows that leaves undecided are checked
+    one by one (validate.py), which gives every reason a row is rejected. Touches no database."""
+    if isinstance(batch, TextBlock):
+        recognised = recognise_frame(*batch.frame(), directory)
+        record = batch.record
+    else:
+        recognised = recognise([raw for _number, raw in batch], directory)
+        record = batch.__getitem__  # type: ignore[assignment]
     result = IngestResult()
-    valid: list[Valid] = []
-    seen: set[str] = set()
-    for number, raw in records:
-        checked = _check(raw, directory)
-        if isinstance(checked, RowErrors):
-            values = raw if isinstance(raw, Mapping) else None
-            _reject(result, number, values, list(checked))
-        elif checked.call_id in seen:
-            result.duplicates += 1
+    checked: list[tuple[int, StoredColumns]] = []
+    for position in recognised.undecided:
+        number, raw = record(position)
+        columns = _check(raw, directory)
+        if isinstance(columns, RowErrors):
+            _reject(result, number, raw if isinstance(raw, Mapping) else None, list(columns))
         else:
-            assert isinstance(raw, Mapping)
-            seen.add(checked.call_id)
-            valid.append(Valid(number, raw, checked))
-    accepted, refused = _store(session, valid)
-    for item, reason in sorted(refused, key=lambda r: r[0].row):
-        _reject(result, item.row, item.values, [reason])
+            checked.append((position, columns))
+    valid = recognised.stored
+    if checked:
+        valid = pl.concat([valid, frame_of_stored(checked)]).sort(ROW)
+    first = valid.filter(pl.col("call_id").is_first_distinct())
+    return CheckedBatch(record, first, valid.height - first.height, result)
+
+
+def store_checked(session: Session, checked: CheckedBatch) -> IngestResult:
+    """Store a checked batch in the caller's transaction. A row the database still refuses is
+    rejected with the database's reason, and the rest of the batch is stored all the same:
+    nothing is lost, whatever the database refuses."""
+    result = checked.result
+    accepted, refused = _store(session, checked.rows)
+    for position, reason in sorted(refused):
+        number, raw = checked.record(position)
+        _reject(result, number, raw if isinstance(raw, Mapping) else None, [reason])
     result.accepted = accepted
-    result.duplicates += len(valid) - len(refused) - accepted
+    # Repeats within the batch, and rows whose call_id was stored before.
+    result.duplicates = checked.repeats + checked.rows.height - len(refused) - accepted
     result.rejected.sort(key=lambda r: r.row)
     return result
 
@@ -110,22 +136,23 @@ def _reject(
     result.rejected_count += 1
 
 
-def _store(session: Session, items: list[Valid]) -> tuple[int, list[tuple[Valid, str]]]:
+def _store(session: Session, rows: pl.DataFrame) -> tuple[int, list[tuple[int, str]]]:
     """Store the rows (each try in a savepoint); when the database refuses them, halve until
-    the rows it refuses are found one by one, and store all the others."""
-    if not items:
+    the rows it refuses are found one by one, and store all the others. Refused rows are
+    returned as (position in the batch, the database's reason)."""
+    if rows.is_empty():
         return 0, []
     try:
         with session.begin_nested():
-            return store(session, [item.columns for item in items]), []
+            return store_frame(session, rows), []
     except (DBAPIError, *_DRIVER_ERRORS) as exc:
         if isinstance(exc, _NOT_ABOUT_A_ROW) or getattr(exc, "connection_invalidated", False):
             raise
-        if len(items) == 1:
-            return 0, [(items[0], _refusal(exc))]
-    half = len(items) // 2
-    first, first_refused = _store(session, items[:half])
-    second, second_refused = _store(session, items[half:])
+        if rows.height == 1:
+            return 0, [(int(rows[ROW][0]), _refusal(exc))]
+    half = rows.height // 2
+    first, first_refused = _store(session, rows.slice(0, half))
+    second, second_refused = _store(session, rows.slice(half))
     return first + second, first_refused + second_refused
 
 
@@ -143,35 +170,45 @@ def _check(raw: Any, directory: CustomerDirectory) -> StoredColumns | RowErrors:
     return validate(raw, directory)
 
 
-def batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def import_stream(
     database_url: str | None,
     principal: Principal,
-    records: Iterable[Record],
+    batches: Iterable[Batch],
     source: str,
     on_batch: Callable[[int, IngestResult], None] | None = None,
-    batch_size: int = BATCH,
 ) -> IngestResult:
     """A file of any size, one committed transaction per batch, with flat memory.
 
+    While one batch is being stored (by a thread of its own, mostly waiting for the database),
+    the next is read and checked: the two cores of a small server both work. At most one batch
+    is stored and one checked at a time, and their results are reported in order.
     Re-running an interrupted import is safe: the batches already committed are duplicates.
     """
     with transaction(database_url) as session:
         require_staff(principal, "write")
         directory = CustomerDirectory.load(session)
     total = IngestResult()
-    for chunk in batches(records, batch_size):
+
+    def store(checked: CheckedBatch) -> IngestResult:
         with transaction(database_url) as session:
-            result = ingest(session, principal, chunk, directory)
+            return store_checked(session, checked)
+
+    def report(size: int, stored: Future[IngestResult]) -> None:
+        result = stored.result()
         if on_batch:
-            on_batch(len(chunk), result)
+            on_batch(size, result)
         result.rejected = []  # the caller has written them out; keep memory flat
         total.add(result)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdr-store") as writer:
+        storing: tuple[int, Future[IngestResult]] | None = None
+        for chunk in batches:
+            checked = check(chunk, directory)
+            if storing is not None:
+                report(*storing)
+            storing = (len(chunk), writer.submit(store, checked))
+        if storing is not None:
+            report(*storing)
     with transaction(database_url) as session:
         record(
             session,

@@ -1,4 +1,5 @@
-"""Writing valid CDRs in bulk: COPY on PostgreSQL, large executemany batches on SQLite.
+"""Writing valid CDRs in bulk: COPY on PostgreSQL, large executemany batches on SQLite, from
+the frames of fastpath.py (money in whole millionths, times UTC).
 
 Both skip call_ids already stored (the duplicate rule) and mark the (customer, hour) pairs they
 touched for the next summary refresh.
@@ -10,9 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from carrierdesk.cdrs.fastpath import frame_of_stored
 from carrierdesk.cdrs.fields import STORED, StoredColumns
 from carrierdesk.db import is_postgres
 
@@ -21,12 +24,25 @@ COLUMNS = ", ".join(STORED)
 
 def store(session: Session, rows: Sequence[StoredColumns]) -> int:
     """Store rows (call_ids unique within `rows`); returns how many were new."""
-    if not rows:
+    return store_frame(session, frame_of_stored(list(enumerate(rows))))
+
+
+def store_frame(session: Session, rows: pl.DataFrame) -> int:
+    """The same for rows as fastpath.py frames them (STORED_SCHEMA)."""
+    if rows.is_empty():
         return 0
     if is_postgres(session):
-        ensure_partitions(session, months_of(r.start_time for r in rows))
+        start = pl.col("start_time")
+        months = rows.select(start.dt.year().alias("year"), start.dt.month().alias("month"))
+        ensure_partitions(session, set(months.unique().iter_rows()))
         return _store_postgres(session, rows)
     return _store_sqlite(session, rows)
+
+
+def _money_text(column: str) -> pl.Expr:
+    millionths = pl.col(column)
+    whole = (millionths // 1_000_000).cast(pl.String)
+    return whole + "." + (millionths % 1_000_000).cast(pl.String).str.zfill(6)
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -34,9 +50,7 @@ def store(session: Session, rows: Sequence[StoredColumns]) -> int:
 _SQLITE_INSERT = (
     f"INSERT INTO cdrs ({COLUMNS}) VALUES ({', '.join('?' * len(STORED))}) ON CONFLICT DO NOTHING"
 )
-_TIME_AT = (STORED.index("start_time"), STORED.index("answer_time"), STORED.index("end_time"))
-_MONEY_AT = (STORED.index("rate"), STORED.index("charge"), STORED.index("cost"))
-assert _TIME_AT == (1, 4, 5) and _MONEY_AT == (18, 19, 20)
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # as SQLAlchemy's DateTime keeps it: naive UTC, µs
 
 
 def sqlite_time(value: datetime) -> str:
@@ -46,28 +60,20 @@ def sqlite_time(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:26]
 
 
-def sqlite_params(row: StoredColumns) -> list[object]:
-    # The hot loop of SQLite imports: positions are fixed by STORED (see _TIME_AT, _MONEY_AT).
-    params: list[Any] = list(row)
-    params[1] = sqlite_time(params[1])
-    if params[4] is not None:
-        params[4] = sqlite_time(params[4])
-    params[5] = sqlite_time(params[5])
-    if params[18] is not None:
-        params[18] = int(params[18].scaleb(6))
-    params[19] = int(params[19].scaleb(6))
-    params[20] = int(params[20].scaleb(6))
-    return params
+def sqlite_rows(rows: pl.DataFrame) -> list[tuple[Any, ...]]:
+    """The parameters of the SQLite insert: times as text, money as whole millionths."""
+    times = [pl.col(c).dt.strftime(_SQLITE_TIME) for c in ("start_time", "answer_time", "end_time")]
+    return rows.select(STORED).with_columns(times).rows()
 
 
-def _store_sqlite(session: Session, rows: Sequence[StoredColumns]) -> int:
-    params = [sqlite_params(r) for r in rows]
+def _store_sqlite(session: Session, rows: pl.DataFrame) -> int:
     raw = session.connection().connection.driver_connection
     cursor = raw.cursor()  # type: ignore[union-attr]
+    hour = pl.col("start_time").dt.strftime("%Y-%m-%d %H:00:00.000000")
+    hours = rows.select("customer_id", hour).unique().rows()
     try:
-        cursor.executemany(_SQLITE_INSERT, params)
+        cursor.executemany(_SQLITE_INSERT, sqlite_rows(rows))
         accepted = cursor.rowcount
-        hours = {(p[0], p[1][:13] + ":00:00.000000") for p in params}  # type: ignore[index]
         cursor.executemany("INSERT INTO summary_dirty (customer_id, hour) VALUES (?, ?)", hours)
     finally:
         cursor.close()
@@ -89,16 +95,23 @@ _PG_MARK = """
 INSERT INTO summary_dirty (customer_id, hour)
 SELECT DISTINCT customer_id, date_trunc('hour', start_time, 'UTC') FROM cdr_stage
 """
+_PG_TIME = "%Y-%m-%d %H:%M:%S%.6f+00"
 
 
-def _store_postgres(session: Session, rows: Sequence[StoredColumns]) -> int:
+def _postgres_csv(rows: pl.DataFrame) -> bytes:
+    times = [pl.col(c).dt.strftime(_PG_TIME) for c in ("start_time", "answer_time", "end_time")]
+    money = [_money_text(c) for c in ("rate", "charge", "cost")]
+    text = rows.select(STORED).with_columns(*times, *money).write_csv(include_header=False)
+    return text.encode()
+
+
+def _store_postgres(session: Session, rows: pl.DataFrame) -> int:
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(_PG_STAGE)
         cursor.execute("TRUNCATE cdr_stage")
-        with cursor.copy(f"COPY cdr_stage ({COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        with cursor.copy(f"COPY cdr_stage ({COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(_postgres_csv(rows))
         cursor.execute(_PG_MOVE)
         accepted = cursor.rowcount
         cursor.execute(_PG_MARK)
