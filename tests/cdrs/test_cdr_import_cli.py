@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -75,3 +76,31 @@ def test_bad_files(tmp_path: Path, db_url: str, customer_id: int) -> None:
     code, output = invoke("cdr", "import", str(utf16), str(tmp_path / "nonexistent.csv"))
     assert code == 1 and "not UTF-8" in output and "nonexistent.csv" in output
     assert count(db_url) == 0
+
+
+def test_many_batches_sharing_call_ids_are_stored_once(
+    tmp_path: Path, db_url: str, customer_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small blocks, so that batches are stored two at a time, each row sent again in the next
+    batch and in the one after: every call is stored once, the rest are duplicates, and a
+    bad row among them is still named with its row number."""
+    from carrierdesk.cdrs import csvblocks
+
+    monkeypatch.setattr(csvblocks, "BLOCK_CHARS", 2_000)
+    rows = []
+    for i in range(300):
+        rows += [cdr(f"m-{i}", customer_id), cdr(f"m-{i - 5}", customer_id)]
+    rows.insert(401, cdr("bad-2", customer_id, sip_code="999"))
+    path = tmp_path / "many.csv"
+    path.write_bytes(to_csv(rows))
+    code, output = invoke("cdr", "import", str(path))
+    assert code == 0, output
+    assert count(db_url) == 305
+    with transaction(db_url) as session:
+        message = session.scalars(
+            select(AuditEntry.message).where(AuditEntry.action == "import")
+        ).one()
+    assert message.endswith(": 305 accepted, 295 duplicates, 1 rejected")
+    with (tmp_path / "many.csv.rejected.csv").open() as handle:
+        [rejected] = list(csv.DictReader(handle))
+    assert rejected["row"] == "402" and rejected["call_id"] == "bad-2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from carrierdesk.cdrs.fastpath import ROW, frame_of_stored, recognise, recognise
 from carrierdesk.cdrs.fields import StoredColumns
 from carrierdesk.cdrs.storage import store_frame
 from carrierdesk.cdrs.validate import RowErrors, validate
-from carrierdesk.db import transaction
+from carrierdesk.db import is_postgres, transaction
 
 BATCH = 10_000
 # What the database (or its driver) may still refuse in a row the validator passed: a rule
@@ -179,14 +180,17 @@ def import_stream(
 ) -> IngestResult:
     """A file of any size, one committed transaction per batch, with flat memory.
 
-    While one batch is being stored (by a thread of its own, mostly waiting for the database),
-    the next is read and checked: the two cores of a small server both work. At most one batch
-    is stored and one checked at a time, and their results are reported in order.
+    While batches are being stored (by threads of their own, waiting for the database), the
+    next is read and checked, so that every core works. On PostgreSQL two batches are stored
+    at once, on two connections (their keys go in in call_id order, so two batches sharing a
+    call_id wait for each other instead of deadlocking); SQLite has one writer. Results are
+    reported in the file's order, and at most `writers + 1` batches are held at a time.
     Re-running an interrupted import is safe: the batches already committed are duplicates.
     """
     with transaction(database_url) as session:
         require_staff(principal, "write")
         directory = CustomerDirectory.load(session)
+        writers = 2 if is_postgres(session) else 1
     total = IngestResult()
 
     def store(checked: CheckedBatch) -> IngestResult:
@@ -200,15 +204,15 @@ def import_stream(
         result.rejected = []  # the caller has written them out; keep memory flat
         total.add(result)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdr-store") as writer:
-        storing: tuple[int, Future[IngestResult]] | None = None
+    with ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as pool:
+        storing: deque[tuple[int, Future[IngestResult]]] = deque()
         for chunk in batches:
             checked = check(chunk, directory)
-            if storing is not None:
-                report(*storing)
-            storing = (len(chunk), writer.submit(store, checked))
-        if storing is not None:
-            report(*storing)
+            if len(storing) == writers:
+                report(*storing.popleft())
+            storing.append((len(chunk), pool.submit(store, checked)))
+        while storing:
+            report(*storing.popleft())
     with transaction(database_url) as session:
         record(
             session,

@@ -85,7 +85,7 @@ def _store_sqlite(session: Session, rows: pl.DataFrame) -> int:
 _PG_STAGE = "CREATE TEMP TABLE IF NOT EXISTS cdr_stage (LIKE cdrs) ON COMMIT DELETE ROWS"
 _PG_MOVE = f"""
 WITH new_keys AS (
-    INSERT INTO cdr_keys (call_id) SELECT call_id FROM cdr_stage
+    INSERT INTO cdr_keys (call_id) SELECT call_id FROM cdr_stage ORDER BY call_id
     ON CONFLICT DO NOTHING RETURNING call_id
 )
 INSERT INTO cdrs ({COLUMNS})
