@@ -299,7 +299,7 @@ def _copy_postgres(raw: Any, plan: ReportPlan) -> Iterator[bytes]:
 
 
 def _rows_sqlite(raw: Any, plan: ReportPlan) -> Iterator[bytes]:
-    from carrierdesk.cdrs.storage import sqlite_time
+    from carrierdesk.cdrs.tables import sqlite_time
 
     selected = [c for c in plan.columns if c not in _CONSTANT] or ["call_id"]
     constants = {

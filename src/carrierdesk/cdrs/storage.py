@@ -7,16 +7,15 @@ touched for the next summary refresh.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from carrierdesk.cdrs.fastpath import frame_of_stored
 from carrierdesk.cdrs.fields import STORED, StoredColumns
+from carrierdesk.cdrs.tables import ensure_partitions
 from carrierdesk.db import is_postgres
 
 COLUMNS = ", ".join(STORED)
@@ -51,13 +50,6 @@ _SQLITE_INSERT = (
     f"INSERT INTO cdrs ({COLUMNS}) VALUES ({', '.join('?' * len(STORED))}) ON CONFLICT DO NOTHING"
 )
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # as SQLAlchemy's DateTime keeps it: naive UTC, µs
-
-
-def sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy's DateTime keeps on SQLite (naive UTC, always with microseconds)."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
 
 
 def sqlite_rows(rows: pl.DataFrame) -> list[tuple[Any, ...]]:
@@ -117,42 +109,3 @@ def _store_postgres(session: Session, rows: pl.DataFrame) -> int:
         cursor.execute(_PG_MARK)
         cursor.execute("TRUNCATE cdr_stage")
     return int(accepted)
-
-
-def months_of(times: Iterable[datetime]) -> set[tuple[int, int]]:
-    return {(t.year, t.month) for t in times}
-
-
-def partition_name(year: int, month: int) -> str:
-    return f"cdrs_{year:04d}_{month:02d}"
-
-
-def ensure_partitions(session: Session, months: Iterable[tuple[int, int]]) -> None:
-    """Create missing monthly partitions, each in its own short transaction.
-
-    CREATE + ATTACH PARTITION takes only SHARE UPDATE EXCLUSIVE on the parent, so it neither
-    waits for nor blocks the imports and reads running meanwhile (this session's own open
-    transaction included); the advisory lock makes two processes creating one month take turns.
-    """
-    wanted = {partition_name(y, m): (y, m) for y, m in months}
-    found = session.scalars(
-        text("SELECT relname FROM pg_class WHERE relname = ANY(:names)"), {"names": list(wanted)}
-    )
-    missing = set(wanted) - set(found)
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    for name in sorted(missing):
-        year, month = wanted[name]
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('carrierdesk.partitions'))"))
-            if conn.scalar(text("SELECT to_regclass(:name)"), {"name": name}) is not None:
-                continue
-            start = datetime(year, month, 1, tzinfo=UTC)
-            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-            conn.execute(text(f"CREATE TABLE {name} (LIKE cdrs INCLUDING DEFAULTS)"))
-            conn.execute(
-                text(
-                    f"ALTER TABLE cdrs ATTACH PARTITION {name} "
-                    f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
-                )
-            )

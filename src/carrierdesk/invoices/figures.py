@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from carrierdesk.cdrs.storage import sqlite_time
+from carrierdesk.cdrs.tables import sqlite_time
 from carrierdesk.db import is_postgres
 from carrierdesk.invoices.amounts import LineSums
 from carrierdesk.models.cdrs import from_micros

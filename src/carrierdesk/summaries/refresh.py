@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from carrierdesk.cdrs.fields import NER_CODES
-from carrierdesk.cdrs.storage import ensure_partitions
+from carrierdesk.cdrs.tables import ensure_partitions
 from carrierdesk.db import is_postgres
 from carrierdesk.models import SummaryState
 from carrierdesk.models.base import utcnow

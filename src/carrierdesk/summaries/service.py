@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
-from carrierdesk.cdrs.storage import sqlite_time
+from carrierdesk.cdrs.tables import sqlite_time
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import is_postgres
 from carrierdesk.errors import Invalid
