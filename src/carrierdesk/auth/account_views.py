@@ -8,8 +8,14 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth import totp, twofactor, users
 from carrierdesk.auth.principals import Principal
-from carrierdesk.errors import Conflict
-from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, field_errors, page, redirect, text
+from carrierdesk.errors import AppError, Conflict
+from carrierdesk.web.forms import (
+    SubmittedForm,
+    act,
+    page,
+    redirect,
+    text,
+)
 from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
@@ -45,13 +51,14 @@ def change_password(
             422,
             errors={"confirm_password": "does not match the new password"},
         )
-    try:
-        users.change_own_password(
+    return act(
+        db,
+        lambda: users.change_own_password(
             db, principal, text(form, "current_password"), text(form, "new_password")
-        )
-    except FORM_ERRORS as exc:
-        return _account(request, db, principal, 422, errors=field_errors(exc))
-    return redirect("/account", "Password changed; your other sessions have ended.")
+        ),
+        lambda _done: redirect("/account", "Password changed; your other sessions have ended."),
+        lambda _exc, errors: _account(request, db, principal, 422, errors=errors),
+    )
 
 
 @router.post("/account/totp/begin", response_class=HTMLResponse)
@@ -74,20 +81,23 @@ def totp_qr(principal: WebReader, db: Db) -> Response:
 
 @router.post("/account/totp/confirm", response_class=HTMLResponse)
 def confirm_totp(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
-    try:
-        codes = twofactor.confirm(db, principal, text(form, "code"))
-    except FORM_ERRORS as exc:
-        user = twofactor.person_of(db, principal)
-        return _account(
-            request, db, principal, 422, errors=field_errors(exc), pending_secret=user.totp_pending
-        )
-    return _account(request, db, principal, recovery_codes=codes)
+    def again(_exc: AppError, errors: dict[str, str]) -> Response:
+        pending = twofactor.person_of(db, principal).totp_pending
+        return _account(request, db, principal, 422, errors=errors, pending_secret=pending)
+
+    return act(
+        db,
+        lambda: twofactor.confirm(db, principal, text(form, "code")),
+        lambda codes: _account(request, db, principal, recovery_codes=codes),
+        again,
+    )
 
 
 @router.post("/account/totp/disable", response_class=HTMLResponse)
 def disable_totp(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
-    try:
-        twofactor.disable(db, principal, text(form, "password"))
-    except FORM_ERRORS as exc:
-        return _account(request, db, principal, 422, errors=field_errors(exc))
-    return redirect("/account", "Two-factor authentication is off.")
+    return act(
+        db,
+        lambda: twofactor.disable(db, principal, text(form, "password")),
+        lambda _done: redirect("/account", "Two-factor authentication is off."),
+        lambda _exc, errors: _account(request, db, principal, 422, errors=errors),
+    )

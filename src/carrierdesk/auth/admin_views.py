@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth import service, users
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import Invalid
-from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, field_errors, page, redirect, text
+from carrierdesk.web.forms import (
+    SubmittedForm,
+    act,
+    page,
+    redirect,
+    text,
+)
 from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
@@ -38,13 +44,16 @@ def tokens(request: Request, principal: WebReader, db: Db) -> Response:
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def create_token(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     values = {k: text(form, k) for k in ("name", "role", "expires_on")}
-    try:
-        token, raw = service.create_api_token(
+    return act(
+        db,
+        lambda: service.create_api_token(
             db, principal, values["name"], values["role"], _end_of_day(values["expires_on"])
-        )
-    except FORM_ERRORS as exc:
-        return _tokens_page(request, db, principal, 422, errors=field_errors(exc), values=values)
-    return _tokens_page(request, db, principal, created=token, secret=raw)
+        ),
+        lambda made: _tokens_page(request, db, principal, created=made[0], secret=made[1]),
+        lambda _exc, errors: _tokens_page(
+            request, db, principal, 422, errors=errors, values=values
+        ),
+    )
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
@@ -82,14 +91,12 @@ def users_page(request: Request, principal: WebReader, db: Db) -> Response:
 @router.post("/settings/users", response_class=HTMLResponse)
 def create_user(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
     values = {k: text(form, k) for k in ("email", "role")}
-    try:
-        user, password = service.create_user(db, principal, values["email"], values["role"], None)
-    except FORM_ERRORS as exc:
-        errors = field_errors(exc)
-        if not errors:
-            errors = {"email": exc.detail}
-        return _users_page(request, db, principal, 422, errors=errors, values=values)
-    return _users_page(request, db, principal, created=user, secret=password)
+    return act(
+        db,
+        lambda: service.create_user(db, principal, values["email"], values["role"], None),
+        lambda made: _users_page(request, db, principal, created=made[0], secret=made[1]),
+        lambda _exc, errors: _users_page(request, db, principal, 422, errors=errors, values=values),
+    )
 
 
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
@@ -98,8 +105,9 @@ def update_user(
 ) -> Response:
     role = text(form, "role") or None
     enabled = {"on": True, "off": False}.get(text(form, "enabled"))
-    try:
-        user = users.update_user(db, principal, user_id, role=role, enabled=enabled)
-    except FORM_ERRORS as exc:
-        return redirect("/settings/users", exc.detail, "danger")
-    return redirect("/settings/users", f"User {user.email} updated.")
+    return act(
+        db,
+        lambda: users.update_user(db, principal, user_id, role=role, enabled=enabled),
+        lambda user: redirect("/settings/users", f"User {user.email} updated."),
+        lambda exc, _errors: redirect("/settings/users", exc.detail, "danger"),
+    )

@@ -21,17 +21,17 @@ from carrierdesk.contacts.schemas import (
     PasswordChange,
 )
 from carrierdesk.customers.service import get_customer, list_customers
+from carrierdesk.errors import AppError
 from carrierdesk.models import Contact, Customer, ScheduledChange
 from carrierdesk.portal.service import portal_login_link
 from carrierdesk.web.forms import (
-    FORM_ERRORS,
     SubmittedForm,
+    act,
     checkbox,
     lines,
     optional,
     page,
     redirect,
-    refusal,
     safe_path,
     save_form,
     scheduled_time,
@@ -342,15 +342,23 @@ def delete_contacts(
     if not contacts:
         return redirect("/contacts", "Nothing was selected.", "warning")
     customer = contacts[0].customer
-    try:
-        for contact in contacts:
-            service.delete_contact(db, principal, contact.id)
-    except FORM_ERRORS as exc:
-        context = {"contacts": contacts, "customer": customer, "errors": refusal(db, exc)}
-        return page(request, db, "contacts/delete.html", context, exc.status)
     names = ", ".join(c.name for c in contacts)
     back = safe_path(text(form, "return_to"), f"/customers/{customer.id}")
-    return redirect(back, f"Deleted: {names}.")
+
+    def refused(exc: AppError, errors: dict[str, str]) -> Response:
+        context = {"contacts": contacts, "customer": customer, "errors": errors}
+        return page(request, db, "contacts/delete.html", context, exc.status)
+
+    def delete() -> None:
+        for contact in contacts:
+            service.delete_contact(db, principal, contact.id)
+
+    return act(
+        db,
+        delete,
+        lambda _done: redirect(back, f"Deleted: {names}."),
+        refused,
+    )
 
 
 @router.get("/contacts/{contact_id}/portal-login", response_class=HTMLResponse)

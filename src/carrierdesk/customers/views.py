@@ -12,15 +12,15 @@ from starlette.datastructures import FormData
 from carrierdesk.contacts.service import list_contacts
 from carrierdesk.customers import service
 from carrierdesk.customers.schemas import SCHEDULES, STATUSES, CustomerCreate, CustomerUpdate
+from carrierdesk.errors import AppError
 from carrierdesk.models import Customer, ScheduledChange
 from carrierdesk.validation import CURRENCIES
 from carrierdesk.web.forms import (
-    FORM_ERRORS,
     SubmittedForm,
+    act,
     optional,
     page,
     redirect,
-    refusal,
     save_form,
     scheduled_time,
     text,
@@ -222,12 +222,17 @@ def delete_customer(
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
     name = customer.name
-    try:
-        service.delete_customer(db, principal, customer_id)
-    except FORM_ERRORS as exc:
-        context = {"section": "customers", "customer": customer, "errors": refusal(db, exc)}
+
+    def refused(exc: AppError, errors: dict[str, str]) -> Response:
+        context = {"section": "customers", "customer": customer, "errors": errors}
         return page(request, db, "customers/delete.html", context, exc.status)
-    return redirect("/customers", f"Customer {name} deleted.")
+
+    return act(
+        db,
+        lambda: service.delete_customer(db, principal, customer_id),
+        lambda _done: redirect("/customers", f"Customer {name} deleted."),
+        refused,
+    )
 
 
 @router.get("/customers/{customer_id}/portal-menu", response_class=HTMLResponse)

@@ -13,9 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carrierdesk.auth.principals import Principal
 from carrierdesk.customers.service import get_customer
-from carrierdesk.errors import AppError, Invalid
+from carrierdesk.errors import Invalid
 from carrierdesk.invoices import auto, service
 from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.invoices.api import pdf_response
@@ -23,11 +22,10 @@ from carrierdesk.invoices.schemas import InvoiceOut, VoidIn
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.invoices import INVOICE_STATUSES
 from carrierdesk.web.forms import (
-    FORM_ERRORS,
     SubmittedForm,
+    act,
     page,
     redirect,
-    refusal,
     save_form,
     text,
 )
@@ -125,10 +123,15 @@ def customer_invoices(
 @router.post("/customers/{customer_id}/invoices/auto-generate", response_class=HTMLResponse)
 def auto_generate(customer_id: RecordId, principal: WebWriter, db: Db) -> Response:
     target = f"/customers/{customer_id}/invoices"
-    try:
-        outcome = auto.auto_generate(db, principal, customer_id)
-    except FORM_ERRORS as exc:
-        return redirect(target, exc.detail, "warning")
+    return act(
+        db,
+        lambda: auto.auto_generate(db, principal, customer_id),
+        lambda outcome: _generated(target, outcome),
+        lambda exc, _errors: redirect(target, exc.detail, "warning"),
+    )
+
+
+def _generated(target: str, outcome: auto.Outcome) -> Response:
     made = ", ".join(i.number for i in outcome.created)
     message = f"Created {len(outcome.created)} invoice(s){': ' + made if made else ''}."
     if outcome.refused:
@@ -169,11 +172,16 @@ def invoice_pdf(invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
 
 @router.post("/invoices/{invoice_id}/mark-paid", response_class=HTMLResponse)
 def mark_paid(request: Request, invoice_id: RecordId, principal: WebWriter, db: Db) -> Response:
-    try:
-        invoice = service.mark_paid(db, principal, invoice_id)
-    except FORM_ERRORS as exc:
-        return _refused(request, db, principal, invoice_id, exc)
-    return redirect(f"/invoices/{invoice_id}", f"Invoice {invoice.number} marked paid.")
+    return act(
+        db,
+        lambda: service.mark_paid(db, principal, invoice_id),
+        lambda invoice: redirect(
+            f"/invoices/{invoice_id}", f"Invoice {invoice.number} marked paid."
+        ),
+        lambda _exc, errors: _view(
+            request, db, service.get_invoice(db, principal, invoice_id), errors
+        ),
+    )
 
 
 @router.post("/invoices/{invoice_id}/void", response_class=HTMLResponse)
@@ -194,10 +202,3 @@ def void(
         lambda invoice: redirect(f"/invoices/{invoice_id}", f"Invoice {invoice.number} voided."),
         again,
     )
-
-
-def _refused(
-    request: Request, db: Session, principal: Principal, invoice_id: int, exc: AppError
-) -> Response:
-    errors = refusal(db, exc)
-    return _view(request, db, service.get_invoice(db, principal, invoice_id), errors)

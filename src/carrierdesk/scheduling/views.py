@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.auth.principals import Principal
 from carrierdesk.scheduling import service
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
-from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, page, redirect, refusal
+from carrierdesk.web.forms import SubmittedForm, act, page, redirect
 from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader, WebWriter
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
@@ -56,10 +56,11 @@ def _delay_log(
 def cancel(
     request: Request, change_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
-    try:
-        change = service.cancel(db, principal, change_id)
-    except FORM_ERRORS as exc:
-        # An error answer (>= 400) so that the request's transaction is rolled back.
-        errors = {**refusal(db, exc), "change_id": str(change_id)}
-        return _delay_log(request, db, principal, "", 0, errors, exc.status)
-    return redirect("/delay-log", f"Cancelled: {change.summary}")
+    return act(
+        db,
+        lambda: service.cancel(db, principal, change_id),
+        lambda change: redirect("/delay-log", f"Cancelled: {change.summary}"),
+        lambda exc, errors: _delay_log(
+            request, db, principal, "", 0, {**errors, "change_id": str(change_id)}, exc.status
+        ),
+    )

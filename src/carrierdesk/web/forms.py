@@ -169,10 +169,23 @@ def save_form(
     if current is not None:
         changes = changed_fields(data, current)
         data = schema.model_validate({**changes, "apply_at": at} if delay else changes)
+    return act(db, lambda: save(data), done, lambda _exc, errors: again(errors))
+
+
+def act(
+    db: Session,
+    do: Callable[[], R],
+    done: Callable[[R], Response],
+    refused: Callable[[AppError, dict[str, str]], Response],
+) -> Response:
+    """A Control Panel action: `do()` calls the service and `done(result)` answers it; a refusal
+    a person can fix (FORM_ERRORS) is undone first (nothing it flushed is kept, whatever the
+    answer) and answered by `refused(exc, errors by field)`. Other refusals (403, 404) become
+    the error page."""
     try:
-        result = save(data)
+        result = do()
     except FORM_ERRORS as exc:
-        return again(refusal(db, exc))
+        return refused(exc, refusal(db, exc))
     return done(result)
 
 
