@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
 import tracemalloc
 from collections.abc import Iterator
 
+from carrierdesk.cdrs.csvblocks import csv_batches
 from carrierdesk.cdrs.csvio import csv_records
 from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
+from carrierdesk.cdrs.service import BATCH, check
 from carrierdesk.cdrs.validate import validate
 
 GB = 1 << 30
@@ -42,3 +46,45 @@ def test_two_gigabyte_file_streams_with_flat_memory() -> None:
         tracemalloc.stop()
     assert rows == valid > 2_000
     assert peak < 32 * 1024 * 1024  # a few 1 MB rows at a time, never the 2 GB file
+
+
+class LazyText(io.TextIOBase):
+    """A text stream over a generator of lines: read(n) and readline(), never the whole."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
+        self.pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:
+        if "\n" not in self.pending:
+            self.pending += next(self.lines, "")
+        line, _, self.pending = self.pending.partition("\n")
+        return line + "\n" if _ else line
+
+    def read(self, size: int | None = -1) -> str:
+        assert size is not None and size > 0
+        while len(self.pending) < size and (line := next(self.lines, "")):
+            self.pending += line
+        text, self.pending = self.pending[:size], self.pending[size:]
+        return text
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_two_gigabyte_file_streams_through_the_block_reader_with_flat_memory() -> None:
+    """The import's own reader and checks (Polars' memory included: resident size, not only
+    Python's) hold a block at a time."""
+    directory = CustomerDirectory({1: KnownCustomer(1, "USD")}, {})
+    start = _resident_bytes()
+    growth = valid = 0
+    for batch in csv_batches(LazyText(two_gigabytes()), BATCH):
+        valid += check(batch, directory).rows.height
+        growth = max(growth, _resident_bytes() - start)
+    assert valid > 2_000
+    assert growth < 256 * 1024 * 1024  # a few blocks at a time, never the 2 GB file
