@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from carrierdesk.config import get_settings
 
@@ -88,6 +89,14 @@ def transaction_mode(mode: Mode) -> Iterator[None]:
 @lru_cache
 def get_engine(url: str | None = None) -> Engine:
     return make_engine(url or get_settings().database_url)
+
+
+@lru_cache
+def side_engine(url: str) -> Engine:
+    """Connections outside the pool, for a short unit of work a transaction needs done beside
+    it (creating a partition): taking one from the pool could wait for ever when every pooled
+    connection is held by a transaction waiting for the same."""
+    return create_engine(url, poolclass=NullPool)
 
 
 @lru_cache

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from carrierdesk.db import side_engine
+
 
 def sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's DateTime keeps on SQLite (naive UTC, always with microseconds)."""
@@ -29,7 +31,8 @@ def partition_name(year: int, month: int) -> str:
 
 
 def ensure_partitions(session: Session, months: Iterable[tuple[int, int]]) -> None:
-    """Create missing monthly partitions, each in its own short transaction.
+    """Create missing monthly partitions, each in its own short transaction, on a connection
+    outside the pool (db.side_engine).
 
     CREATE + ATTACH PARTITION takes only SHARE UPDATE EXCLUSIVE on the parent, so it neither
     waits for nor blocks the imports and reads running meanwhile (this session's own open
@@ -40,8 +43,9 @@ def ensure_partitions(session: Session, months: Iterable[tuple[int, int]]) -> No
         text("SELECT relname FROM pg_class WHERE relname = ANY(:names)"), {"names": list(wanted)}
     )
     missing = set(wanted) - set(found)
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    engine = side_engine(bind.url.render_as_string(hide_password=False))
     for name in sorted(missing):
         year, month = wanted[name]
         with engine.begin() as conn:
