@@ -185,7 +185,7 @@ def _well_formed() -> pl.Expr:
     ]
     refs = [
         pl.col(c).is_null() | ~pl.col(c).str.contains(_UNSURE_TEXT)
-        for c in ("customer_ref", "currency", "direction", "customer_id")
+        for c in ("customer_ref", "currency", "direction")
     ]
     required = [_present(c) for c in ("call_id", "callee", "start_time", "end_time")]
     read = [
