@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from carrierdesk.cdrs.csvio import Record
 from carrierdesk.cli import app
 from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry, Cdr
@@ -104,3 +106,23 @@ def test_many_batches_sharing_call_ids_are_stored_once(
     with (tmp_path / "many.csv.rejected.csv").open() as handle:
         [rejected] = list(csv.DictReader(handle))
     assert rejected["row"] == "402" and rejected["call_id"] == "bad-2"
+
+
+def test_a_read_failure_midway_still_reports_every_stored_batch(
+    db_url: str, customer_id: int
+) -> None:
+    """The file fails to read after three batches (a disk error, a broken pipe): the batches
+    stored before it are all reported (their rejections written), and the failure is raised."""
+    from carrierdesk.auth.principals import CLI
+    from carrierdesk.cdrs.service import IngestResult, import_stream
+
+    def batches() -> Iterator[list[Record]]:
+        for b in range(3):
+            yield list(enumerate([cdr(f"io-{b}-{i}", customer_id) for i in range(5)]))
+        raise OSError("read failed")
+
+    reported: list[IngestResult] = []
+    with pytest.raises(OSError, match="read failed"):
+        import_stream(db_url, CLI, batches(), "broken", lambda _n, r: reported.append(r))
+    assert [r.accepted for r in reported] == [5, 5, 5]
+    assert count(db_url) == 15

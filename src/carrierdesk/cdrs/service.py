@@ -206,13 +206,15 @@ def import_stream(
 
     with ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as pool:
         storing: deque[tuple[int, Future[IngestResult]]] = deque()
-        for chunk in batches:
-            checked = check(chunk, directory)
-            if len(storing) == writers:
+        try:
+            for chunk in batches:
+                checked = check(chunk, directory)
+                if len(storing) == writers:
+                    report(*storing.popleft())
+                storing.append((len(chunk), pool.submit(store, checked)))
+        finally:  # what was stored is reported (and its rejections written), even on a failure
+            while storing:
                 report(*storing.popleft())
-            storing.append((len(chunk), pool.submit(store, checked)))
-        while storing:
-            report(*storing.popleft())
     with transaction(database_url) as session:
         record(
             session,
