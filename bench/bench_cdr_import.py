@@ -25,7 +25,8 @@ from bench.common import fresh_postgres, fresh_sqlite, report
 from carrierdesk.cdrs.csvio import csv_records
 from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
 from carrierdesk.cdrs.fastpath import recognise
-from carrierdesk.cdrs.storage import sqlite_rows
+from carrierdesk.cdrs.fields import STORED
+from carrierdesk.cdrs.storage import COLUMNS, sqlite_rows
 
 CARRIERDESK = str(Path(sys.executable).with_name("carrierdesk"))
 BARE_PG = """
@@ -35,6 +36,7 @@ CREATE TABLE bench_bare (
     billed_duration integer, caller text, callee text, dest_code text, dest_name text,
     sip_code smallint, sip_reason text, release_reason text, pdd_ms integer, ring_ms integer,
     direction text, rate numeric(18,6), charge numeric(18,6), cost numeric(18,6), currency text,
+    provider text,
     PRIMARY KEY (customer_id, start_time, call_id)
 );
 CREATE UNIQUE INDEX bench_bare_call_id ON bench_bare (call_id);
@@ -114,7 +116,7 @@ def sqlite(path: Path, rows: int) -> None:
         conn.exec_driver_sql(str(ddl).replace("CREATE TABLE cdrs", "CREATE TABLE bare", 1))
         conn.exec_driver_sql("CREATE UNIQUE INDEX bare_call_id ON bare (call_id)")
     directory = CustomerDirectory({i: KnownCustomer(i, "USD") for i in range(1, 51)}, {})
-    insert = f"INSERT INTO bare VALUES ({', '.join('?' * 21)})"
+    insert = f"INSERT INTO bare ({COLUMNS}) VALUES ({', '.join('?' * len(STORED))})"
     timed = 0.0
     with open(path, encoding="utf-8", newline="") as handle:
         records = csv_records(handle)

@@ -5,6 +5,7 @@ from alembic import context
 from carrierdesk.config import get_settings
 from carrierdesk.db import make_engine
 from carrierdesk.models import Base
+from carrierdesk.sipauth import server_views
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,7 +30,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
+    with context.begin_transaction(), server_views.suspended(connection):
         context.run_migrations()
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,16 +28,20 @@ from carrierdesk.invoices.api import router as invoices_router
 from carrierdesk.notify.api import router as outbox_router
 from carrierdesk.numbering.api import router as numbering_router
 from carrierdesk.portal.api import router as portal_router
+from carrierdesk.rating.api import router as rating_router
 from carrierdesk.scheduling.api import router as scheduling_router
 from carrierdesk.settings.api import router as settings_router
 from carrierdesk.sipauth.api import router as sipauth_router
 from carrierdesk.summaries.api import router as summaries_router
-from carrierdesk.web import problems
+from carrierdesk.switch.api import router as switch_router
+from carrierdesk.web import api_docs, problems
 from carrierdesk.web.capacity import Capacity
 from carrierdesk.web.http import TransactionRoute, own_transactions
-from carrierdesk.web.problems import responses
+from carrierdesk.web.problems import EVERY, responses
+from carrierdesk.webhooks.api import router as webhooks_router
 
 ROUTERS = [
+    switch_router,  # first: routes are matched in order, and FreeSWITCH asks at every REGISTER
     auth_router,
     customers_router,
     contacts_router,
@@ -42,11 +49,13 @@ ROUTERS = [
     audit_router,
     outbox_router,
     settings_router,
+    webhooks_router,
     cdrs_router,
     summaries_router,
     invoices_router,
     numbering_router,
     sipauth_router,
+    rating_router,
     portal_router,
 ]
 
@@ -59,9 +68,11 @@ class Health(BaseModel):
 health_router = APIRouter(tags=["health"], route_class=TransactionRoute)
 
 
-@health_router.get("/health", response_model=Health, responses=responses(503))
+@health_router.get(
+    "/health", response_model=Health, responses=responses(503), summary="Is the API up?"
+)
 @own_transactions
-async def health(request: Request) -> Health:
+async def get_health(request: Request) -> Health:
     """Answers within a second under any load: it uses a connection kept aside for it."""
     capacity: Capacity = request.app.state.capacity
     async with capacity.spare():
@@ -135,19 +146,64 @@ def _without_body(send: Send) -> Send:
     return send_headers_only
 
 
+def operation_id(route: APIRoute | RouteContext) -> str:
+    """The operationId of an endpoint: its function's name (verb_noun) in camelCase,
+    `list_invoices` → `listInvoices`. What a generated client names its functions after, so it
+    stays as long as the function keeps its name."""
+    first, *rest = (route.name or "").split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+class OperationIdError(RuntimeError):
+    """Two operations would share an operationId, or one is not its function's name."""
+
+
+def check_operation_ids(api: FastAPI) -> None:
+    """Refuse to start when two operations share an operationId, or an endpoint gives one
+    that is not its function's name (a generated client would lose one of them, or rename a
+    function whenever the path changes)."""
+    operations = [
+        (route.unique_id, f"{method} {route.path_format}", route)
+        for route in iter_route_contexts(api.routes)  # routers included in the app too
+        if isinstance(route.original_route, APIRoute) and route.include_in_schema
+        for method in sorted(route.methods or ())
+    ]
+    for given, where, route in operations:
+        if given != operation_id(route):
+            raise OperationIdError(
+                f"{where}: operation_id {given!r} is not {operation_id(route)!r}, the name of "
+                f"its function {route.name}: leave operation_id out and name the function"
+            )
+    counts = Counter(given for given, _where, _route in operations)
+    clashes = {
+        given: [where for other, where, _route in operations if other == given]
+        for given, n in counts.items()
+        if n > 1
+    }
+    if clashes:
+        described = "; ".join(f"{i}: {', '.join(w)}" for i, w in sorted(clashes.items()))
+        raise OperationIdError(
+            f"operationIds must be unique; rename an endpoint function of: {described}"
+        )
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
+        generate_unique_id_function=operation_id,
+        responses=EVERY,
         title="carrierdesk API",
         version=__version__,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # web/api_docs.py serves them, from the project's own Swagger UI
         redoc_url=None,
         description="The REST API of carrierdesk: customers, contacts, numbering, CDRs, "
         "summaries and invoices. Authenticate with `Authorization: Bearer <token>`.",
     )
     problems.install(api)
+    api_docs.install(api)
     api.include_router(health_router)
     for router in ROUTERS:
         api.include_router(router)
+    check_operation_ids(api)
     api.add_middleware(AllowedMethods, router=api.router)
     return api

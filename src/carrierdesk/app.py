@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from carrierdesk.api import create_api
 from carrierdesk.config import Settings, get_settings
 from carrierdesk.db import get_sessionmaker
 from carrierdesk.web import pages
+from carrierdesk.web.assets import STATIC, StaticAssets
 from carrierdesk.web.capacity import Capacity
 from carrierdesk.web.limits import BodyLimit
 from carrierdesk.web.security import SecurityHeaders
 from carrierdesk.worker.loop import start_in_thread
 
-STATIC = Path(__file__).parent / "web" / "static"
 SPARE_THREADS = 8  # beyond the request slots: static files, the health check, bookkeeping
 
 
@@ -51,7 +49,7 @@ def create_app(database_url: str | None = None, run_worker: bool = False) -> Fas
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/api/v1", api)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticAssets(directory=STATIC), name="static")
     pages.install(app)
     return app
 

@@ -12,6 +12,7 @@ import typer
 from carrierdesk import terminal
 from carrierdesk.cdrs.cli import cdr_app
 from carrierdesk.invoices.cli import invoices_app
+from carrierdesk.sipauth.cli import sip_app
 from carrierdesk.summaries.cli import summary_app
 
 # Each command imports what it needs when it runs, so that `carrierdesk --help` (and every
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(cdr_app, name="cdr")
 app.add_typer(summary_app, name="summary")
 app.add_typer(invoices_app, name="invoices")
+app.add_typer(sip_app, name="sip")
 ROLE_HELP = "admin, operator or viewer"
 
 
@@ -38,10 +40,15 @@ def migrate() -> None:
     terminal.console().print("[green]Database schema is up to date.[/green]")
 
 
+HOST_HELP = "address to listen on"
+PORT_HELP = "port to listen on"
+BASE_URL_NOTE = " (links in emails use it unless CARRIERDESK_BASE_URL says otherwise)"
+
+
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="address to listen on"),
-    port: int = typer.Option(8000, help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP),
+    port: int = typer.Option(8000, help=PORT_HELP + BASE_URL_NOTE),
     no_worker: bool = typer.Option(False, "--no-worker", help="do not run the worker here"),
     workers: int | None = typer.Option(
         None,
@@ -54,15 +61,16 @@ def serve(
     import uvicorn
 
     from carrierdesk.app import create_app
-    from carrierdesk.config import get_settings
+    from carrierdesk.config import default_base_url, get_settings
     from carrierdesk.worker.loop import start_in_thread
 
+    base = default_base_url(host, port)
     settings = get_settings()
     processes = workers or default_workers(settings.is_sqlite)
     migrate()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     terminal.console().print(
-        f"Control Panel: [bold]http://{host}:{port}/[/bold]  API: http://{host}:{port}/api/v1/docs"
+        f"Control Panel: [bold]{base}/[/bold]  API: {base}/api/v1/docs"
         f"  ({processes} server process{'es' if processes > 1 else ''})"
     )
     common: dict[str, Any] = {
@@ -134,7 +142,7 @@ def create_admin(
 @app.command("create-token")
 def create_token(
     name: str = typer.Option(..., help="what the token is for, e.g. 'billing system'"),
-    role: str = typer.Option("operator", help=ROLE_HELP),
+    role: str = typer.Option("operator", help=ROLE_HELP + "; or switch, for a SIP server"),
 ) -> None:
     """Print a new API bearer token (shown once)."""
     from carrierdesk.auth.principals import CLI
@@ -154,12 +162,15 @@ def create_token(
 @app.command()
 def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when data exists"),
+    host: str = typer.Option("127.0.0.1", help="what `serve` will listen on: " + HOST_HELP),
+    port: int = typer.Option(8000, help="what `serve` will listen on: " + PORT_HELP),
 ) -> None:
     """Fill an empty database with a realistic demo account."""
-    from carrierdesk.config import get_settings
+    from carrierdesk.config import default_base_url
     from carrierdesk.db import transaction
     from carrierdesk.demo import DEMO_ADMIN, DEMO_PASSWORD, has_demo_admin, load_demo
 
+    base = default_base_url(host, port)  # the links in the demo's emails, the address below
     with transaction() as session:
         result = load_demo(session, only_if_empty=if_empty)
     if result is None:
@@ -172,12 +183,12 @@ def demo(
         demo_login = has_demo_admin(session)
     if demo_login:
         terminal.console().print(
-            f"Control Panel: [bold]{get_settings().base_url}/[/bold]  login "
+            f"Control Panel: [bold]{base}/[/bold]  login "
             f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]"
         )
     else:
         terminal.console().print(
-            f"Control Panel: [bold]{get_settings().base_url}/[/bold] (log in with "
+            f"Control Panel: [bold]{base}/[/bold] (log in with "
             "your admin; `carrierdesk create-admin --email …` makes one)"
         )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000  # what `carrierdesk serve` listens on
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 
 def _items(value: str) -> list[str]:
@@ -24,7 +28,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "carrierdesk <noreply@carrierdesk.local>"
     sip_realm: str = "carrierdesk.local"
-    base_url: str = "http://127.0.0.1:8000"
+    # Where people reach the app (links in emails, the address `demo` prints). Unset, it is
+    # the address `serve` listens on (--host/--port): see `default_base_url`.
+    base_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
     templates_dir: Path | None = None
     default_phone_region: str | None = None
     worker_poll_seconds: float = 5.0
@@ -41,6 +47,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # How many password hashes (Argon2id) are computed at once; more wait their turn.
     hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Webhooks may post to loopback, private and link-local addresses (docs/webhooks.md).
+    webhooks_allow_private_targets: bool = False
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -72,6 +80,25 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address of a server listening on host:port; on every interface (0.0.0.0, ::) it is
+    this machine's name, which other machines can reach, where 0.0.0.0 would not be."""
+    name = socket.getfqdn() if host in WILDCARD_HOSTS else host
+    if ":" in name:  # an IPv6 address
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
+
+
+def default_base_url(host: str, port: int) -> str:
+    """The base URL in force for a server on host:port: CARRIERDESK_BASE_URL when it is set,
+    else the server's own address, set in this process's environment so that the server
+    processes it starts (and the worker in it) use it too. Returns it, without a final /."""
+    if "base_url" not in get_settings().model_fields_set:
+        os.environ["CARRIERDESK_BASE_URL"] = listening_url(host, port)
+        get_settings.cache_clear()
+    return get_settings().base_url.rstrip("/")
 
 
 def portal_url(path: str = "") -> str:

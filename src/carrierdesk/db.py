@@ -9,12 +9,13 @@ wait for it up to BUSY_TIMEOUT.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,9 +87,37 @@ def transaction_mode(mode: Mode) -> Iterator[None]:
         TRANSACTION_MODE.reset(token)
 
 
-@lru_cache
-def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or get_settings().database_url)
+T = TypeVar("T")
+
+
+class PerDatabase(Generic[T]):
+    """One `make(url)` per database URL, made once. No URL means the configured one, resolved
+    before the cache: a cache keyed by None would keep the first database it met even after
+    the configuration names another (tests, and any process that changes its settings).
+    Clearing it disposes the engines it made, so that their pooled connections close at once
+    rather than whenever they are collected."""
+
+    def __init__(self, make: Callable[[str], T]):
+        self._make = make
+        self._made: dict[str, T] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str | None = None) -> T:
+        key = url or get_settings().database_url
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = self._make(key)
+            return self._made[key]
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            made, self._made = list(self._made.values()), {}
+        for value in made:
+            if isinstance(value, Engine):
+                value.dispose()
+
+
+get_engine = PerDatabase(make_engine)
 
 
 @lru_cache
@@ -99,9 +128,11 @@ def side_engine(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
-@lru_cache
-def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
+def _sessionmaker(url: str) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+get_sessionmaker = PerDatabase(_sessionmaker)
 
 
 @contextmanager

@@ -20,8 +20,9 @@ from carrierdesk.customers.service import create_customer
 from carrierdesk.invoices.demo import add_demo_invoices
 from carrierdesk.models import Customer, User
 from carrierdesk.numbering.demo import load_numbering_demo
+from carrierdesk.rating.demo import load_rating_demo
 
-DEMO_ADMIN = "admin@carrierdesk.local"
+DEMO_ADMIN = "admin@carrierdesk.example"  # .local is no valid email domain (email-validator)
 DEMO_PASSWORD = "Demo-Admin-2026!"  # a demo login, printed by `make run`; never for production
 
 CUSTOMERS = [
@@ -116,6 +117,6 @@ def load_demo(session: Session, only_if_empty: bool = False) -> DemoResult | Non
             )
             contacts += 1
     load_numbering_demo(session, rng, range_start=1000, block_size=100)
-    add_demo_cdrs(session)
+    add_demo_cdrs(session, unrated=load_rating_demo(session).rated)
     add_demo_invoices(session)
     return DemoResult(len(CUSTOMERS), contacts, DEMO_ADMIN, DEMO_PASSWORD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import phonenumbers
@@ -187,10 +188,21 @@ def normalise_ip_or_cidr(value: str) -> str:
 
 
 def normalise_ip_list(values: list[str] | None) -> list[str]:
+    """Every entry normalised; a refusal names every bad entry, not only the first."""
     seen: dict[str, None] = {}  # insertion-ordered, without duplicates
+    bad: list[str] = []
     for value in values or []:
-        if value.strip():
+        if not value.strip():
+            continue
+        try:
             seen.setdefault(normalise_ip_or_cidr(value), None)
+        except ValueError:
+            bad.append(f"'{value.strip()}'")
+    if len(bad) == 1:
+        raise ValueError(f"{bad[0]} is not an IP address or CIDR range")
+    if bad:
+        listed = ", ".join(bad[:-1]) + f" and {bad[-1]}"
+        raise ValueError(f"{listed} are not IP addresses or CIDR ranges")
     return list(seen)
 
 
@@ -215,3 +227,102 @@ def check_email(value: str) -> str:
     except EmailNotValidError as exc:
         raise ValueError(f"is not a valid email address: {exc}") from None
     return text
+
+
+# Pydantic's messages in plain words, by error type: the one table that both the API's
+# problem details (web/problems.py) and the forms' errors (web/forms.py) read. `{name}` is
+# the error's own context (the bound, the length, the choices).
+_WHOLE = "must be a whole number"
+_NUMBER = "must be a number"
+_DATE = "must be a date (YYYY-MM-DD)"
+_DATETIME = "must be a date and time (e.g. 2026-12-01T09:30:00Z)"
+_BOOLEAN = "must be yes or no (true or false)"
+_OBJECT = "must be an object with named fields"
+PLAIN_MESSAGES: dict[str, str] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field that can be set here",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be {le} or less",
+    "multiple_of": "must be a multiple of {multiple_of}",
+    "finite_number": "must be a finite number",
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be at most {max_length} characters long",
+    "string_too_short/1": "must not be empty",
+    "too_short": "must have at least {min_length} entries",
+    "too_long": "must have at most {max_length} entries",
+    "too_short/1": "must have at least one entry",
+    "string_type": "must be text",
+    "string_unicode": "must be text",
+    "string_pattern_mismatch": "is not in the expected format",
+    "int_type": _WHOLE,
+    "int_parsing": _WHOLE,
+    "int_from_float": _WHOLE,
+    "int_parsing_size": "is too large a number",
+    "float_type": _NUMBER,
+    "float_parsing": _NUMBER,
+    "decimal_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "decimal_max_digits": "must have at most {max_digits} digits",
+    "decimal_max_places": "must have at most {decimal_places} decimal places",
+    "decimal_whole_digits": "must have at most {whole_digits} digits before the decimal point",
+    "bool_type": _BOOLEAN,
+    "bool_parsing": _BOOLEAN,
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": "must be a date without a time of day",
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_object_invalid": _DATETIME,
+    "timezone_aware": "must include a time zone (e.g. Z for UTC)",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "set_type": "must be a list",
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
+    "json_invalid": "is not valid JSON",
+    "url_parsing": "must be a web address (e.g. https://example.com/)",
+    "url_type": "must be a web address (e.g. https://example.com/)",
+    "url_scheme": "must be a web address starting with {expected_schemes}",
+    "uuid_parsing": "must be a UUID",
+}
+# The prefixes Pydantic puts before the messages of our own validators (ValueError, assert).
+_OWN_PREFIXES = ("Value error, ", "Assertion failed, ")
+# A pattern that is only a set of characters (^[A-Za-z0-9/_.#-]*$) says which ones in words.
+_ALLOWED = re.compile(r"\^\[([^\]\\]+)\][*+]\$")
+# What is left of a library message the table does not know, said the same way.
+_LIBRARY_OPENINGS = re.compile(r"^(?:Input|Value|String|List|Object|Dictionary) should ")
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """The message of one Pydantic error in plain words ("must be 0 or more")."""
+    message = str(error.get("msg", "is invalid"))
+    if message.startswith(_OWN_PREFIXES):  # our own validators speak plainly already
+        return message.split(", ", 1)[1]
+    kind, context = str(error.get("type", "")), error.get("ctx") or {}
+    if kind in ("string_too_short", "too_short") and context.get("min_length") == 1:
+        kind += "/1"  # "must not be empty", not "at least 1 characters long"
+    if kind == "string_pattern_mismatch" and (
+        allowed := _ALLOWED.fullmatch(str(context.get("pattern", "")))
+    ):
+        return f"may only contain these characters: {allowed.group(1)}"
+    template = PLAIN_MESSAGES.get(kind)
+    if template is not None:
+        context = {k: _shown(v) for k, v in context.items()}
+        try:
+            return template.format(**context)
+        except (KeyError, IndexError):
+            pass
+    return _LIBRARY_OPENINGS.sub("must ", message)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -136,8 +136,10 @@ def test_user_enrols_totp_and_must_use_it(client: TestClient, admin_user: tuple[
         "/account/totp/confirm",
         data={"csrf_token": csrf(html), "code": pyotp.TOTP(secret.group(1)).now()},
     )
+    assert str(done.url).endswith("/account#two-factor")  # POST/redirect/GET
     codes = re.findall(r"<li>([0-9a-f]{8}-[0-9a-f]{8})</li>", done.text)
     assert len(codes) == 10
+    assert not re.findall(r"<li>[0-9a-f]{8}-", client.get("/account").text)  # shown once
     client.post("/logout", data={"csrf_token": csrf(done.text)})
 
     second = client.post(

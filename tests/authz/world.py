@@ -28,6 +28,9 @@ PRINCIPALS = (
     "operator",
     "admin",
 )
+# The API's principals also include a SIP server's API token (role switch): not a person, so it
+# has no Control Panel or portal session and is not in the pages' matrix.
+API_PRINCIPALS = (*PRINCIPALS, "switch")
 # Tables whose rows a denied request may add without changing anything a person would see.
 VOLATILE = {"audit_log", "auth_sessions", "login_throttle", "api_tokens", "alembic_version"}
 
@@ -71,6 +74,7 @@ def build(client: TestClient, url: str, tmp: Path) -> World:
     ids = world.ids
     with transaction(url) as session:
         ids["api_token"] = create_api_token(session, CLI, "billing system", "viewer")[0].id
+        world.tokens["switch"] = create_api_token(session, CLI, "freeswitch", "switch")[1]
     for key in ("a", "b", "c"):
         ids[key] = call(
             "POST",
@@ -100,6 +104,14 @@ def build(client: TestClient, url: str, tmp: Path) -> World:
     ]
     ids["room"] = call(
         "POST", f"/customers/{ids['a']}/conferences", {"name": "Standup", "extension": "1002"}, 201
+    )["id"]
+    ids["rate_card"] = call("POST", "/rate-cards", {"name": "Retail", "currency": "USD"}, 201)["id"]
+    ids["rate_card_free"] = call("POST", "/rate-cards", {"name": "Spare", "currency": "USD"}, 201)[
+        "id"
+    ]
+    call("PATCH", f"/customers/{ids['a']}", {"rate_card_id": ids["rate_card"]})
+    ids["provider"] = call(
+        "POST", "/providers", {"name": "BT Wholesale", "rate_card_id": ids["rate_card"]}, 201
     )["id"]
     day = (datetime.now(UTC) - timedelta(days=3)).replace(
         hour=10, minute=0, second=0, microsecond=0

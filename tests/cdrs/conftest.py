@@ -12,12 +12,17 @@ from fixtures.builders import add_customer
 
 
 @pytest.fixture
-def customer_id(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """A customer (Acme, reference ACME), and the command line pointed at db_url."""
+def cli_database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The command line pointed at db_url (its engines let go after the test)."""
     monkeypatch.setenv("CARRIERDESK_DATABASE_URL", db_url)
     get_settings.cache_clear()
-    with transaction(db_url) as session:
-        customer = add_customer(session, "Acme", reference="ACME")
-    yield customer.id
+    yield db_url
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+
+
+@pytest.fixture
+def customer_id(cli_database: str) -> int:
+    """A customer (Acme, reference ACME), and the command line pointed at db_url."""
+    with transaction(cli_database) as session:
+        return add_customer(session, "Acme", reference="ACME").id

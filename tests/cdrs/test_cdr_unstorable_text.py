@@ -168,7 +168,7 @@ def test_cli_import_of_a_file_larger_than_a_batch_with_nul_rows(
     path.write_bytes(to_csv(rows))
     code, output = invoke("cdr", "import", str(path))
     assert code == 0, output
-    assert count(db_url) == total - len(bad)
+    assert count(db_url) == total - len(bad), output
     rejected = rejected_rows(tmp_path / "big.csv.rejected.csv")
     assert [(r["row"], r["call_id"], r["errors"]) for r in rejected] == [
         (str(i), f"n-{i}", f"caller: {NUL_RULE}") for i in sorted(bad)
@@ -252,7 +252,7 @@ def test_cli_import_the_database_refuses_in_part(
     path.write_bytes(to_csv(rows))
     code, output = invoke("cdr", "import", str(path))
     assert code == 0, output
-    assert count(db_url) == 36
+    assert count(db_url) == 36, output
     rejected = rejected_rows(tmp_path / "part.csv.rejected.csv")
     assert [(r["row"], r["call_id"], r["errors"]) for r in rejected] == [
         (str(i), f"q-{i}", refusing) for i in (3, 17, 18, 40)

@@ -3,6 +3,7 @@ Contacts."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -117,7 +118,9 @@ def test_edit_with_delay_and_save_is_applied_later(panel: Panel, db_url: str) ->
     assert any(expected in f for f in flashes(page.text)), flashes(page.text)
     assert contacts(db_url)[0].name == "Ann Lee"
     delay_log = panel.get("/delay-log?status=pending").text
-    assert "Edit contact Ann Lee" in delay_log and "name=Ann Lee-Smith" in delay_log
+    assert "Edit contact Ann Lee" in delay_log
+    name_line = re.search(r'<li data-field="name">(.*?)</li>', delay_log, re.S)
+    assert name_line and re.sub(r"<[^>]+>", "", name_line[1]) == "Name: Ann Lee → Ann Lee-Smith"
 
     with transaction(db_url) as session:
         assert apply_due(session, now=at + timedelta(seconds=1)) == 1
@@ -158,12 +161,22 @@ def test_change_password(panel: Panel, db_url: str) -> None:
     customer_id = panel.new_customer()
     contact_id = panel.new_contact(customer_id)
     before = contacts(db_url)[0].password_hash
-    weak = panel.post(f"/contacts/{contact_id}/password", {"password": "ann@acme.example1A!"})
-    assert weak.status_code == 422
-    assert "must not be or contain the email address" in field_errors(weak.text)["password"]
+    weak = "ann@acme.example1A!"
+    refused = panel.post(
+        f"/contacts/{contact_id}/password", {"password": weak, "confirm_password": weak}
+    )
+    assert refused.status_code == 422
+    assert "must not be or contain the email address" in field_errors(refused.text)["password"]
     assert contacts(db_url)[0].password_hash == before
+    mismatch = {"password": TYPED_PASSWORD, "confirm_password": TYPED_PASSWORD + "x"}
+    refused = panel.post(f"/contacts/{contact_id}/password", mismatch)
+    assert field_errors(refused.text) == {"confirm_password": "does not match the new password"}
+    assert contacts(db_url)[0].password_hash == before
+    form = panel.get(f"/contacts/{contact_id}/password").text
+    assert "with an upper-case and a lower-case letter, a digit and a symbol" in form
 
-    page = panel.submit(f"/contacts/{contact_id}/password", {"password": TYPED_PASSWORD})
+    typed = {"password": TYPED_PASSWORD, "confirm_password": TYPED_PASSWORD}
+    page = panel.submit(f"/contacts/{contact_id}/password", typed)
     assert "The password of ann@acme.example was changed." in flashes(page.text)
     typed = contacts(db_url)[0].password_hash
     assert typed != before and len(outbox(db_url)) == 1

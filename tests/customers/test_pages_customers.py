@@ -58,9 +58,9 @@ def test_bad_customer_input_is_shown_by_field_and_nothing_is_stored(
     assert answer.status_code == 422
     errors = field_errors(answer.text)
     assert errors["name"] == "is required"
-    assert "less than or equal to 100" in errors["tax_rate"]
+    assert "must be 100 or less" in errors["tax_rate"]
     assert "ISO 4217" in errors["currency"]
-    assert "greater than or equal to 0" in errors["channels"]
+    assert "must be 0 or more" in errors["channels"]
     assert 'value="ACME-1"' in answer.text  # what was typed is kept
     assert count(db_url, Customer) == 0
 

@@ -142,5 +142,5 @@ def test_customer_contact_delay_and_audit(
         has_text="Contact Ann Lee-Smith"
     )
     expect(applied).to_contain_text(f"scheduled by {admin_user[0]}")
-    expect(applied.locator(".audit-changes")).to_contain_text("name: Ann Lee → Ann Lee-Smith")
+    expect(applied.locator(".audit-changes")).to_contain_text("Name: Ann Lee → Ann Lee-Smith")
     expect(log).to_contain_text("opened the portal as ann.lee@nimbus.example")

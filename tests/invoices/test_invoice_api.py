@@ -6,8 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from carrierdesk.models import Invoice, InvoiceLine
+from sqlalchemy import select
+
+from authz.world import VOLATILE  # rows any request touches (sessions, token use, audit)
+from carrierdesk.db import transaction
+from carrierdesk.models import AuditEntry, Invoice, InvoiceLine
 from fixtures.builders import make_customer
+from fixtures.database import fingerprint
 from invoices.invoice_helpers import call, calls, count, generate, invoice_audits
 from support import Api, problem_fields
 
@@ -59,7 +64,8 @@ def test_currency_minor_units_and_tax_rate_frozen(operator: Api) -> None:
     [y] = generate(operator, yen, "daily", "2026-10-03").json()["items"]
     [k] = generate(operator, dinar, "daily", "2026-10-03").json()["items"]
     assert (y["subtotal"], y["tax"], y["total"]) == ("101", "10", "111")
-    assert (k["subtotal"], k["tax"], k["total"]) == ("1.001", "0.050", "1.051")
+    # 3 decimals shown, rounded to 0.01: EN 16931 allows invoice amounts 2 decimals at most
+    assert (k["subtotal"], k["tax"], k["total"]) == ("1.000", "0.050", "1.050")
     # later changes to the customer never alter an issued invoice
     assert operator.patch(f"/customers/{yen}", {"tax_rate": "25"}).status_code == 200
     again = operator.get(f"/invoices/{y['id']}").json()
@@ -136,7 +142,63 @@ def test_mark_paid(operator: Api, viewer: Api, db_url: str) -> None:
     assert operator.post(f"/invoices/{invoice['id']}/mark-paid").status_code == 409
     refused = operator.post(f"/invoices/{invoice['id']}/void", {"reason": "oops"})
     assert refused.status_code == 409 and count(db_url, status="paid") == 1
-    assert invoice_audits(db_url, "invoice_paid") == ["Invoice INV-000001 marked paid"]
+    today = date.fromisoformat(invoice["invoice_date"])  # issued today
+    assert paid.json()["paid_on"] == today.isoformat() and paid.json()["payment_reference"] is None
+    assert invoice_audits(db_url, "invoice_paid") == [
+        f"Invoice INV-000001 marked paid on {today.isoformat()}"
+    ]
+
+
+def test_mark_paid_records_the_payment_date_and_reference(operator: Api, db_url: str) -> None:
+    cid = make_customer(operator)
+    calls(operator, [call("a", cid, "2026-10-01", "1")])
+    [invoice] = generate(operator, cid, "daily", "2026-10-01").json()["items"]
+    today = invoice["invoice_date"]
+    body = {"paid_on": today, "reference": "  BACS 88812-X  "}
+    paid = operator.post(f"/invoices/{invoice['id']}/mark-paid", body).json()
+    assert (paid["paid_on"], paid["payment_reference"]) == (today, "BACS 88812-X")
+    assert operator.get(f"/invoices/{invoice['id']}").json()["payment_reference"] == "BACS 88812-X"
+    assert invoice_audits(db_url, "invoice_paid") == [
+        f"Invoice INV-000001 marked paid on {today} (reference BACS 88812-X)"
+    ]
+    with transaction(db_url) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "invoice_paid")).one()
+        assert entry.changes["paid_on"] == [None, today]
+        assert entry.changes["payment_reference"] == [None, "BACS 88812-X"]
+
+
+def test_mark_paid_refuses_bad_input_naming_the_field(operator: Api, db_url: str) -> None:
+    cid = make_customer(operator)
+    calls(operator, [call("a", cid, "2026-10-01", "1")])
+    [invoice] = generate(operator, cid, "daily", "2026-10-01").json()["items"]
+    issued = date.fromisoformat(invoice["invoice_date"])
+    path = f"/invoices/{invoice['id']}/mark-paid"
+    refusals = {
+        "paid_on": [
+            ({"paid_on": (issued + timedelta(days=1)).isoformat()}, "must not be in the future"),
+            (
+                {"paid_on": (issued - timedelta(days=1)).isoformat()},
+                f"must not be before the invoice date ({issued.isoformat()})",
+            ),
+            ({"paid_on": "yesterday"}, "date"),
+        ],
+        "reference": [
+            ({"reference": "x" * 101}, "100"),
+            ({"reference": "line one\nline two"}, "must be one line"),
+            ({"reference": "nul\u0000"}, "control characters"),
+        ],
+        "colour": [({"colour": "green"}, "not a field that can be set here")],
+    }
+    before = fingerprint(db_url, VOLATILE)
+    for field, cases in refusals.items():
+        for body, words in cases:
+            answer = operator.post(path, body)
+            assert answer.status_code == 422, (body, answer.text)
+            fields = problem_fields(answer)
+            assert field in fields and words in fields[field], (body, fields)
+    assert fingerprint(db_url, VOLATILE) == before
+    assert invoice_audits(db_url, "invoice_paid") == []
+    assert operator.get(f"/invoices/{invoice['id']}").json()["status"] == "issued"
 
 
 def test_bad_requests_store_nothing_and_leave_no_gap(operator: Api, db_url: str) -> None:

@@ -110,3 +110,32 @@ def test_settings_options_carry_the_invoice_texts(panel: Panel, operator: Api) -
     calls(operator, [call("a", acme, "2026-10-01", "1")])
     [invoice] = generate(operator, acme, "daily", "2026-10-01").json()["items"]
     assert (invoice["number"], invoice["tax_name"]) == ("NW-0001", "VAT")
+
+
+def test_mark_paid_dialog_records_the_date_and_reference(
+    operator_panel: Panel, operator: Api, db_url: str
+) -> None:
+    acme, _ = arrange(operator)
+    [invoice] = generate(operator, acme, "monthly", "2026-09-01").json()["items"]
+    issued = invoice["invoice_date"]
+    page = operator_panel.get("/invoices/1").text
+    dialog = page.split('id="mark-paid-dialog"', 1)[1]
+    assert f'value="{issued}"' in dialog and f'min="{issued}" max="{issued}"' in dialog
+    assert 'data-bs-target="#mark-paid-dialog"' in page
+
+    too_late = operator_panel.post(
+        "/invoices/1/mark-paid", {"paid_on": "2999-01-01", "reference": "TR-1"}
+    )
+    assert too_late.status_code == 422
+    assert field_errors(too_late.text)["paid_on"].startswith("must not be in the future")
+    assert "data-open-on-load" in too_late.text and 'value="TR-1"' in too_late.text
+    long = operator_panel.post("/invoices/1/mark-paid", {"paid_on": issued, "reference": "x" * 101})
+    assert "100 characters" in field_errors(long.text)["reference"]
+    assert count(db_url, status="paid") == 0
+
+    paid = operator_panel.submit("/invoices/1/mark-paid", {"paid_on": issued, "reference": "TR-1"})
+    assert flashes(paid.text) == ["Invoice INV-000001 marked paid."]
+    shown = paid.text.split('id="invoice-paid">', 1)[1].split("</dd>", 1)[0]
+    assert shown.startswith(issued) and "reference <span" in shown and ">TR-1<" in shown
+    log = operator_panel.get("/audit-log?action=invoice_paid").text
+    assert f"marked paid on {issued} (reference TR-1)" in log

@@ -15,7 +15,7 @@ from carrierdesk.db import transaction
 from carrierdesk.models import AuditEntry
 from carrierdesk.settings.schemas import OptionsPatch
 from carrierdesk.settings.service import update_options
-from fixtures.browser import submit_login
+from fixtures.browser import answer_dialog, submit_login
 from fixtures.builders import add_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -90,11 +90,16 @@ def test_blocks_sip_user_duplicate_and_delete(
     expect(sip.locator("[data-error-for=username]")).to_have_text("Duplicate User Detected")
     expect(sip.locator("tbody")).to_contain_text("None yet.")
 
-    # Acme's block is in use; Nimbus's 1200 block is not, and goes.
-    page.on("dialog", lambda dialog: dialog.accept())
+    # Acme's block is in use; Nimbus's 1200 block is not, and goes. Each removal is asked in
+    # the app's own dialog; Cancel keeps the block.
     page.goto(f"{served_app}/customers/{acme}")
     blocks_panel(page).locator("input[name=block-ids]").check()
     blocks_panel(page).locator("button[aria-label='Delete selected number blocks']").click()
+    answer_dialog(page, "Remove 1 number block(s)?", press="cancel")
+    expect(blocks_panel(page).locator("[data-blocks-message]")).not_to_contain_text("in use")
+    expect(blocks_panel(page).locator("tbody tr")).to_have_count(1)
+    blocks_panel(page).locator("button[aria-label='Delete selected number blocks']").click()
+    answer_dialog(page, "Remove 1 number block(s)?")
     expect(blocks_panel(page).locator("[data-blocks-message]")).to_contain_text(
         "in use by extension(s) 1000"
     )
@@ -102,6 +107,7 @@ def test_blocks_sip_user_duplicate_and_delete(
     page.goto(f"{served_app}/customers/{nimbus}")
     blocks_panel(page).locator("input[aria-label='Select block 1200–1299']").check()
     blocks_panel(page).locator("button[aria-label='Delete selected number blocks']").click()
+    answer_dialog(page, "Remove 1 number block(s)?")
     expect(blocks_panel(page).locator("[data-blocks-message]")).to_contain_text(
         "1 block(s) removed"
     )
@@ -118,7 +124,6 @@ def test_edit_toggle_reset_ip_warning_and_conference(
         acme = add_customer(session, "Acme Telecom").id
         other = add_customer(session, "Other Co").id
     log_in(page, served_app, *admin_user)
-    page.on("dialog", lambda dialog: dialog.accept())
 
     # A customer without blocks: any free name, and the form says so.
     page.goto(f"{served_app}/customers/{other}/auth")
@@ -148,6 +153,7 @@ def test_edit_toggle_reset_ip_warning_and_conference(
     sip.locator("button[aria-label='Disable SIP user trunk.main']").click()
     expect(row).to_contain_text("Disabled")
     sip.locator("button[aria-label='Reset Password SIP user trunk.main']").click()
+    answer_dialog(page, "Generate a new password for trunk.main?")
     expect(sip.locator("[data-message]")).to_contain_text("Its password, shown this once: ")
 
     # IP authentication: an address another customer's entry covers is saved with a warning.
@@ -188,6 +194,7 @@ def test_edit_toggle_reset_ip_warning_and_conference(
     rooms.locator("button:has-text('Save')").click()
     expect(rooms.locator("tbody tr", has_text="NOC Bridge")).to_contain_text("5003")
     rooms.locator("button[aria-label='Delete conference room NOC Bridge']").click()
+    answer_dialog(page, "Delete conference room NOC Bridge?")
     expect(rooms.locator("tbody")).to_contain_text("None yet.")
 
 
@@ -199,9 +206,12 @@ def test_audit_comment_is_asked_and_recorded(
         update_options(session, CLI, patch)
         acme = add_customer(session, "Acme Telecom").id
     log_in(page, served_app, *admin_user)
-    page.on("dialog", lambda dialog: dialog.accept("Ticket 4411: new site"))
     page.goto(f"{served_app}/customers/{acme}")
-    add_block(page, "Block 100–109 assigned.")
+    blocks_panel(page).locator("button[aria-label='Add number block']").click()
+    answer_dialog(page, "ask for a reason", typed="Ticket 4411: new site")
+    expect(blocks_panel(page).locator("[data-blocks-message]")).to_contain_text(
+        "Block 100–109 assigned."
+    )
     with transaction(db_url) as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.table_name == "number_blocks")

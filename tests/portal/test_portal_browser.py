@@ -81,6 +81,7 @@ def test_contact_logs_in_verifies_and_enrols_totp(
     expect(page.locator(".flash")).to_contain_text("your mobile number is verified")
     expect(page.locator(".mobile-state")).to_have_text("verified")
 
+    page.click("#portal-account-menu")  # the contact's own pages are under their name
     page.click("nav >> text=My Profile")
     page.click("button:has-text('Set up two-factor authentication')")
     secret = page.locator(".totp-secret").inner_text().strip()
@@ -94,6 +95,7 @@ def test_contact_logs_in_verifies_and_enrols_totp(
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     expect(page.locator(".totp-state")).to_have_text("on")
 
+    page.click("#portal-account-menu")
     page.click("button:has-text('Log out')")
     expect(page.locator(".flash")).to_contain_text("You have logged out.")
     portal_log_in(page, contact["email"], password)
@@ -133,6 +135,7 @@ def test_operator_portal_login_shows_the_banner_and_is_audited(
     expect(tab.locator("#summary-status")).to_contain_text("Totals: 1 attempts, 1 connected")
     expect(tab.locator("#summary-grid")).to_contain_text("0.125")
     expect(tab.locator("#summary-grid")).not_to_contain_text("Cost")
+    tab.click("#portal-account-menu")
     tab.click("nav >> text=My Profile")
     expect(banner).to_be_visible()
     expect(tab.locator(".portal-login-locked")).to_contain_text("cannot be changed")

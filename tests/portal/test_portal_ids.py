@@ -12,8 +12,8 @@ from carrierdesk.web.http import MAX_ID
 from portal.portal_helpers import Portal
 
 OUT_OF_RANGE = {
-    0: "Input should be greater than or equal to 1",
-    MAX_ID + 1: f"Input should be less than or equal to {MAX_ID}",
+    0: "must be 1 or more",
+    MAX_ID + 1: f"must be {MAX_ID} or less",
 }
 
 

@@ -123,7 +123,8 @@ def test_cdr_report_of_a_day_and_a_month(
     assert day.status_code == 200 and day.headers["content-type"].startswith("text/csv")
     assert day.headers["content-disposition"] == f"attachment; filename=cdr_{acme}_2026-10-05.csv"
     header = day.text.splitlines()[0].split(",")
-    assert header == [c for c in REPORT_COLUMNS if c != "cost"]  # the carrier's cost is not shown
+    # neither the carrier's cost nor the provider it bought the call from is shown
+    assert header == [c for c in REPORT_COLUMNS if c not in ("cost", "provider")]
     rows = read_csv(day.text)
     assert [r["call_id"] for r in rows] == ["acme-1", "acme-2"]
     assert {r["customer_name"] for r in rows} == {"Acme Telecom"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from carrierdesk.db import transaction
@@ -30,9 +31,23 @@ def reset_link(portal: Portal, db_url: str, email: str) -> str:
 def choose(portal: Portal, link: str, password: str, again: str | None = None) -> Any:
     page = portal.get(link)
     assert page.status_code == 200 and "Choose a new password" in page.text
+    return send(portal, link, password, again)
+
+
+def send(portal: Portal, link: str, password: str, again: str | None = None) -> Any:
+    """The form as a page opened before the link stopped working would send it."""
     token = link.split("token=", 1)[1]
     form = {"token": token, "new_password": password, "confirm_password": again or password}
     return portal.post("/portal/reset-password", form, csrf=False)
+
+
+def shows_link_no_longer_valid(portal: Portal, link: str) -> None:
+    """The page of a used, expired or unknown link says so at once, with no form to fill."""
+    page = portal.get(link)
+    assert page.status_code == 200
+    assert "This link is no longer valid" in page.text
+    assert 'href="/portal/forgot-password"' in page.text
+    assert 'name="new_password"' not in page.text
 
 
 def test_known_and_unknown_addresses_get_the_same_answer(
@@ -67,7 +82,8 @@ def test_the_link_sets_a_new_password_once(
     assert portal.login(ann["email"], PASSWORD).status_code == 401
     assert portal.login(ann["email"], NEW_PASSWORD).url.path == "/portal/"
 
-    reused = choose(portal, link, "Another!Passw0rd-28")
+    shows_link_no_longer_valid(portal, link)
+    reused = send(portal, link, "Another!Passw0rd-28")
     assert reused.status_code == 401
     assert "This link has expired or was already used." in reused.text
     assert 'href="/portal/forgot-password"' in reused.text
@@ -85,7 +101,8 @@ def test_the_link_expires_after_30_minutes(
         assert token.expires_at - utcnow() <= timedelta(minutes=30)
         token.expires_at = utcnow() - timedelta(seconds=1)
     before = contact_row(db_url, ann["id"])["password_hash"]
-    expired = choose(portal, link, NEW_PASSWORD)
+    shows_link_no_longer_valid(portal, link)
+    expired = send(portal, link, NEW_PASSWORD)
     assert expired.status_code == 401
     assert "This link has expired or was already used." in expired.text
     assert contact_row(db_url, ann["id"])["password_hash"] == before
@@ -100,3 +117,20 @@ def test_a_reset_ends_every_session_of_the_contact(
     assert ann_portal.get("/portal/").url.path == "/portal/login"
     changed = outbox(db_url, ann["email"])[-1]
     assert "password" in changed.subject.lower() and NEW_PASSWORD not in changed.body
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "cdl_" + "x" * 40])
+def test_a_garbage_link_says_it_is_no_longer_valid(portal: Portal, token: str) -> None:
+    shows_link_no_longer_valid(portal, f"/portal/reset-password?token={token}")
+
+
+def test_an_older_link_stops_working_when_a_new_one_is_sent(
+    portal: Portal, ann: dict[str, Any], db_url: str
+) -> None:
+    first = reset_link(portal, db_url, ann["email"])
+    with transaction(db_url) as session:  # past the one-a-minute limit on sending links
+        for token in session.scalars(select(OneTimeToken)):
+            token.created_at = utcnow() - timedelta(minutes=2)
+    second = reset_link(portal, db_url, ann["email"])
+    shows_link_no_longer_valid(portal, first)
+    assert "Choose a new password" in portal.get(second).text

@@ -108,6 +108,22 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(
     assert audit(db_url, "password_change", ann["id"])[-1].actor == "ann@acme.example"
 
 
+def test_a_wrong_current_password_and_a_mismatch_are_both_reported(
+    ann_portal: Portal, ann: dict[str, Any], db_url: str
+) -> None:
+    before = contact_row(db_url, ann["id"])["password_hash"]
+    form = {
+        "current_password": "Wrong!Passw0rd1",
+        "new_password": NEW_PASSWORD,
+        "confirm_password": "Other!Passw0rd1",
+    }
+    refused = ann_portal.post("/portal/profile/password", form)
+    assert refused.status_code == 422
+    assert 'id="e-current_password"' in refused.text and "is not your current" in refused.text
+    assert 'id="e-confirm_password"' in refused.text and "does not match" in refused.text
+    assert contact_row(db_url, ann["id"])["password_hash"] == before
+
+
 def test_totp_enrolment_shows_the_qr_code_and_the_recovery_codes_once(
     ann_portal: Portal, ann: dict[str, Any], db_url: str
 ) -> None:
@@ -126,6 +142,8 @@ def test_totp_enrolment_shows_the_qr_code_and_the_recovery_codes_once(
 
     confirmed = ann_portal.post("/portal/profile/totp/confirm", {"code": pyotp.TOTP(secret).now()})
     assert confirmed.status_code == 200
+    assert confirmed.url.path == "/portal/profile"  # POST/redirect/GET: a reload posts nothing
+    assert [r.status_code for r in confirmed.history] == [303]
     assert confirmed.text.count('<li class="col">') == 10
     row = contact_row(db_url, ann["id"])
     assert row["totp_secret"] == secret and row["totp_pending"] is None

@@ -3,6 +3,9 @@ failed when applied kept with its error."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import select
 
 from carrierdesk.db import transaction
@@ -54,3 +57,27 @@ def test_a_change_that_fails_when_applied_is_kept_with_its_error(panel: Panel, d
     log = panel.get("/delay-log?status=failed").text
     assert "Edit contact Ann Lee" in log and "email: is already used by another contact" in log
     assert 'data-status="failed"' in log and "/cancel" not in log
+
+
+def test_delay_log_reads_in_words(panel: Panel, db_url: str) -> None:
+    customer_id = panel.new_customer()
+    contact_id = panel.new_contact(customer_id, phone="", ip_whitelist="")
+    edit = {**CONTACT_FORM, "name": "Ann Later", "save": "delay", "delay": "4h"}
+    assert panel.post(f"/contacts/{contact_id}/edit", edit).status_code == 303
+    log = panel.get("/delay-log").text
+    row = log.split('data-status="pending"', 1)[1].split("</tr>", 1)[0]
+    lines = [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", "", li)).split())
+        for li in re.findall(r"<li data-field[^>]*>(.*?)</li>", row, re.S)
+    ]
+    assert "Name: Ann Lee → Ann Later" in lines
+    assert "Phone: (empty) → +442071234567" in lines
+    assert "IP whitelist: (empty) → 203.0.113.7, 198.51.100.0/24" in lines
+    assert f'href="/customers/{customer_id}"><i class="bi bi-building"></i> Acme Telecom</a>' in row
+    assert "customer 1" not in row and "phone=" not in row and "∅" not in row
+
+    [change] = scheduled(db_url)
+    with transaction(db_url) as session:
+        assert apply_due(session, now=change.apply_at) == 1
+    applied = panel.get("/delay-log?status=applied").text
+    assert "Name</span>: set to Ann Later" in applied  # what it replaced is in the Audit Log

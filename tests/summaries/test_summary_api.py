@@ -53,6 +53,7 @@ def test_daily_figures_exactly_as_cdr_md(operator: Api, viewer: Api) -> None:
         "profit": "-0.049999",
         "profit_pct": -16.67,
         "invoice_id": None,
+        "invoiceable": True,  # a past day with charges and no invoice
     }
 
 

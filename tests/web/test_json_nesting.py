@@ -70,7 +70,5 @@ def test_nesting_json_can_parse_is_refused_by_field_not_by_stack(
     body = b'{"name": ' + nested(400) + b"}"
     answer = operator.post("/customers", content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 422, answer.text
-    assert answer.json()["errors"] == [
-        {"field": "name", "message": "Input should be a valid string"}
-    ]
+    assert answer.json()["errors"] == [{"field": "name", "message": "must be text"}]
     assert rows(db_url, Customer) == 0

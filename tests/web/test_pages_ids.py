@@ -14,8 +14,8 @@ from fixtures import database
 from fixtures.panel import Panel
 
 OUT_OF_RANGE = {
-    0: "Input should be greater than or equal to 1",
-    MAX_ID + 1: f"Input should be less than or equal to {MAX_ID}",
+    0: "must be 1 or more",
+    MAX_ID + 1: f"must be {MAX_ID} or less",
 }
 PAGES = [
     ("POST", "/settings/tokens/{token_id}/revoke"),

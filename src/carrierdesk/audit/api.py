@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from carrierdesk.audit import service
+from carrierdesk.audit import service, wording
 from carrierdesk.web.http import ApiReader, Db, IdFilter, Paging, TransactionRoute
 from carrierdesk.web.problems import READ
 
@@ -21,6 +21,9 @@ class AuditEntryOut(BaseModel):
     actor: str
     actor_kind: str
     on_behalf_of: str | None
+    # The actor as the Audit Log reads it: "olivia@… on behalf of ann@… (Portal Login)",
+    # "someone@… (failed login)", "boss@… (user)".
+    actor_label: str
     ip: str | None
     action: str
     table: str | None
@@ -37,13 +40,16 @@ class AuditList(BaseModel):
     total: int
 
 
-@router.get("/audit-log", response_model=AuditList, responses=READ)
-def audit_log(
+@router.get(
+    "/audit-log", response_model=AuditList, responses=READ, summary="List audit log entries"
+)
+def list_audit_entries(
     page: Paging,
     principal: ApiReader,
     db: Db,
     customer_id: IdFilter = None,
     contact_id: IdFilter = None,
+    contact: str | None = Query(None, description="part of a contact's name or email"),
     actor: str | None = None,
     action: str | None = None,
     since: datetime | None = Query(None, alias="from"),
@@ -54,6 +60,7 @@ def audit_log(
         principal,
         customer_id=customer_id,
         contact_id=contact_id,
+        contact=contact,
         actor=actor,
         action=action,
         since=since,
@@ -61,5 +68,10 @@ def audit_log(
         limit=page.limit,
         offset=page.offset,
     )
-    items = [AuditEntryOut.model_validate({**r.__dict__, "table": r.table_name}) for r in rows]
+    items = [
+        AuditEntryOut.model_validate(
+            {**r.__dict__, "table": r.table_name, "actor_label": wording.actor(r)}
+        )
+        for r in rows
+    ]
     return AuditList(items=items, total=total)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.permissions import require_staff
@@ -154,6 +154,7 @@ def list_entries(
     *,
     customer_id: int | None = None,
     contact_id: int | None = None,
+    contact: str | None = None,
     actor: str | None = None,
     action: str | None = None,
     since: datetime | None = None,
@@ -161,12 +162,23 @@ def list_entries(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
+    """Newest first. `contact` is part of a contact's name or email: the entries about every
+    contact it matches."""
     require_staff(principal, "read")
     stmt: Select[AuditEntry] = select(AuditEntry)
     if customer_id is not None:
         stmt = stmt.where(AuditEntry.customer_id == customer_id)
     if contact_id is not None:
         stmt = stmt.where(AuditEntry.contact_id == contact_id)
+    if contact:
+        words = contact.strip().lower()
+        matching = select(Contact.id).where(
+            or_(
+                func.lower(Contact.name).contains(words, autoescape=True),
+                func.lower(Contact.email).contains(words, autoescape=True),
+            )
+        )
+        stmt = stmt.where(AuditEntry.contact_id.in_(matching))
     if actor:
         stmt = stmt.where(func.lower(AuditEntry.actor).contains(actor.lower()))
     if action:

@@ -12,13 +12,18 @@ from carrierdesk.errors import AppError, Conflict
 from carrierdesk.web.forms import (
     SubmittedForm,
     act,
+    kept_once,
     page,
     redirect,
+    secret,
+    show_once,
+    shown_once,
     text,
 )
 from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+RECOVERY_CODES = "cd_recovery_codes"  # the cookie that carries them to the page, once
 
 
 def _account(
@@ -36,25 +41,21 @@ def _account(
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, principal: WebReader, db: Db) -> Response:
-    return _account(request, db, principal)
+    codes = kept_once(request, RECOVERY_CODES)
+    response = _account(request, db, principal, recovery_codes=codes)
+    shown_once(request, response, RECOVERY_CODES, "/account")
+    return response
 
 
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request, form: SubmittedForm, principal: WebReader, db: Db
 ) -> Response:
-    if text(form, "new_password") != text(form, "confirm_password"):
-        return _account(
-            request,
-            db,
-            principal,
-            422,
-            errors={"confirm_password": "does not match the new password"},
-        )
+    current, new = secret(form, "current_password"), secret(form, "new_password")
     return act(
         db,
         lambda: users.change_own_password(
-            db, principal, text(form, "current_password"), text(form, "new_password")
+            db, principal, current, new, secret(form, "confirm_password")
         ),
         lambda _done: redirect("/account", "Password changed; your other sessions have ended."),
         lambda _exc, errors: _account(request, db, principal, 422, errors=errors),
@@ -85,12 +86,12 @@ def confirm_totp(request: Request, form: SubmittedForm, principal: WebReader, db
         pending = twofactor.person_of(db, principal).totp_pending
         return _account(request, db, principal, 422, errors=errors, pending_secret=pending)
 
-    return act(
-        db,
-        lambda: twofactor.confirm(db, principal, text(form, "code")),
-        lambda codes: _account(request, db, principal, recovery_codes=codes),
-        again,
-    )
+    def turned_on(codes: list[str]) -> Response:
+        response = redirect("/account#two-factor", "Two-factor authentication is on.")
+        show_once(response, RECOVERY_CODES, codes, "/account")  # POST/redirect/GET
+        return response
+
+    return act(db, lambda: twofactor.confirm(db, principal, text(form, "code")), turned_on, again)
 
 
 @router.post("/account/totp/disable", response_class=HTMLResponse)

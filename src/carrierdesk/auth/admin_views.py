@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth import service, users
+from carrierdesk.auth.permissions import ROLES, SWITCH
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import Invalid
 from carrierdesk.web.forms import (
@@ -21,6 +22,8 @@ from carrierdesk.web.forms import (
 from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
+FORM_ROLES = (*reversed(ROLES), SWITCH)
+USERS = "/settings/users"  # the fewest rights first: the form's default is viewer
 
 
 def _tokens_page(
@@ -31,7 +34,7 @@ def _tokens_page(
         request,
         db,
         "admin/tokens.html",
-        {"section": "settings", "tokens": tokens, "values": {}, **context},
+        {"section": "settings", "tokens": tokens, "roles": FORM_ROLES, "values": {}, **context},
         status_code,
     )
 
@@ -108,6 +111,51 @@ def update_user(
     return act(
         db,
         lambda: users.update_user(db, principal, user_id, role=role, enabled=enabled),
-        lambda user: redirect("/settings/users", f"User {user.email} updated."),
-        lambda exc, _errors: redirect("/settings/users", exc.detail, "danger"),
+        lambda user: redirect(USERS, f"User {user.email} {_updated(role, enabled)}."),
+        lambda exc, _errors: redirect(USERS, exc.detail, "danger"),
     )
+
+
+def _updated(role: str | None, enabled: bool | None) -> str:
+    if role is None and enabled is not None:
+        return "enabled" if enabled else "disabled; their sessions have ended"
+    return "updated"
+
+
+@router.post("/settings/users/{user_id}/password", response_class=HTMLResponse)
+def reset_password(request: Request, user_id: RecordId, principal: WebReader, db: Db) -> Response:
+    """A new generated password, shown once on the page that answers (as at creation)."""
+    return act(
+        db,
+        lambda: users.reset_password(db, principal, user_id),
+        lambda made: _users_page(request, db, principal, reset=made[0], secret=made[1]),
+        lambda exc, _errors: redirect(USERS, exc.detail, "danger"),
+    )
+
+
+@router.get("/settings/users/{user_id}/delete", response_class=HTMLResponse)
+def confirm_delete(request: Request, user_id: RecordId, principal: WebReader, db: Db) -> Response:
+    return _delete_page(request, db, principal, user_id)
+
+
+@router.post("/settings/users/{user_id}/delete", response_class=HTMLResponse)
+def delete_user(request: Request, user_id: RecordId, principal: WebReader, db: Db) -> Response:
+    return act(
+        db,
+        lambda: users.delete_user(db, principal, user_id),
+        lambda user: redirect(USERS, f"User {user.email} deleted."),
+        lambda _exc, errors: _delete_page(request, db, principal, user_id, 422, errors=errors),
+    )
+
+
+def _delete_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    user_id: int,
+    status_code: int = 200,
+    **context: object,
+) -> HTMLResponse:
+    user = users.get_user(db, principal, user_id)
+    context = {"section": "settings", "user": user, **context}
+    return page(request, db, "admin/user_delete.html", context, status_code)

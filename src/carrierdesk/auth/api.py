@@ -45,7 +45,12 @@ class TokenOut(BaseModel):
     principal: PrincipalOut
 
 
-@router.post("/token", response_model=TokenOut, responses=responses(400, 401, 403, 422, 429))
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses=responses(400, 401, 403, 422, 429),
+    summary="Log in: a session token for an email and password",
+)
 @own_transactions
 async def issue_token(body: TokenRequest, request: Request) -> TokenOut:
     ip = client_ip(request)
@@ -67,8 +72,9 @@ async def issue_token(body: TokenRequest, request: Request) -> TokenOut:
     responses=responses(400, 401),
     description="Ends the session of a session token (from `POST /auth/token`), which then "
     "stops working. An API token is not a session: 400, and it keeps working.",
+    summary="Log out: end the session of a session token",
 )
-def logout(principal: ApiWriter, db: Db) -> Response:
+def log_out(principal: ApiWriter, db: Db) -> Response:
     if principal.kind == "token":
         # A shared integration token must not end because one caller logged out.
         raise AppError(

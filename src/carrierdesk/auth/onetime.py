@@ -71,6 +71,17 @@ def use_link(session: Session, purpose: str, raw: str) -> OneTimeToken:
     return token
 
 
+def link_is_valid(session: Session, purpose: str, raw: str) -> bool:
+    """Whether a link would still work (known, unused, unexpired), without using it: the page
+    a link opens says at once when it no longer does, before anything is typed into it."""
+    token = session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == digest(raw), OneTimeToken.purpose == purpose
+        )
+    )
+    return token is not None and token.used_at is None and token.expires_at > utcnow()
+
+
 def use_code(session: Session, purpose: str, contact_id: int, code: str) -> OneTimeToken:
     """Check a typed code against the contact's latest one (at most MAX_CODE_TRIES tries)."""
     token = session.scalar(

@@ -45,6 +45,13 @@ def needs_rehash(password_hash: str) -> bool:
         return False
 
 
+# The policy in one sentence, for the forms that ask for a new password.
+POLICY_HINT = (
+    "8 to 128 characters, with an upper-case and a lower-case letter, a digit and a symbol; "
+    "not the email address."
+)
+
+
 def policy_failures(password: str, email: str | None = None) -> list[str]:
     """Every rule of the policy (PRODUCT.md §8) the password breaks, in words."""
     failures = []
@@ -67,6 +74,24 @@ def check_policy(password: str, email: str | None = None, field: str = "password
     failures = policy_failures(password, email)
     if failures:
         raise Invalid(f"{field} " + "; ".join(failures), [FieldError(field, f) for f in failures])
+
+
+def check_password_change(
+    current_ok: bool, current: str, new: str, confirm: str | None, email: str
+) -> None:
+    """Every reason a person's change of their own password is refused, all at once (a wrong
+    current password and a mismatched confirmation are both named). `confirm` is None when
+    nothing was asked twice (the API)."""
+    errors = []
+    if not current_ok:
+        errors.append(FieldError("current_password", "is not your current password"))
+    if new == current:
+        errors.append(FieldError("new_password", "must differ from the current password"))
+    errors += [FieldError("new_password", failure) for failure in policy_failures(new, email)]
+    if confirm is not None and confirm != new:
+        errors.append(FieldError("confirm_password", "does not match the new password"))
+    if errors:
+        raise Invalid("; ".join(f"{e.field} {e.message}" for e in errors), errors)
 
 
 def generate_password(length: int = GENERATED_LENGTH) -> str:

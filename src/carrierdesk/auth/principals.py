@@ -14,7 +14,7 @@ class Principal:
     kind: PrincipalKind
     id: int | None
     name: str
-    role: str | None = None  # admin / operator / viewer for users and tokens
+    role: str | None = None  # admin / operator / viewer for users and tokens; switch (tokens)
     customer_id: int | None = None  # set for contacts: the only customer they may see
     on_behalf_of: str | None = None  # impersonation: the contact an operator acts as
     ip: str | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from carrierdesk.audit.service import record, record_change
 from carrierdesk.auth.login import may_log_in, principal_of
 from carrierdesk.auth.passwords import check_policy, generate_password, hash_password
-from carrierdesk.auth.permissions import ROLES, require_staff
+from carrierdesk.auth.permissions import ROLES, TOKEN_ROLES, require_staff
 from carrierdesk.auth.principals import Principal, Via
 from carrierdesk.auth.tokens import digest, new_secret
 from carrierdesk.db import AFTER_COMMIT, is_postgres
@@ -21,6 +21,7 @@ from carrierdesk.errors import Conflict, Invalid, NotFound
 from carrierdesk.models import ApiToken, AuthSession, Contact, User
 from carrierdesk.models.base import utcnow
 from carrierdesk.settings.service import get_options
+from carrierdesk.validation import check_email
 
 SESSION_LIFETIME = timedelta(hours=12)
 IMPERSONATION_LIFETIME = timedelta(minutes=30)
@@ -158,6 +159,10 @@ def create_user(
     require_staff(principal, "admin")
     if role not in ROLES:
         raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
+    try:
+        email = check_email(email)
+    except ValueError as exc:
+        raise Invalid.field("email", str(exc)) from None
     if password is None:
         password = generate_password()
     check_policy(password, email)
@@ -188,8 +193,8 @@ def create_api_token(
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     require_staff(principal, "admin")
-    if role not in ROLES:
-        raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
+    if role not in TOKEN_ROLES:
+        raise Invalid.field("role", f"must be one of {', '.join(TOKEN_ROLES)}")
     if not name.strip() or len(name) > 200:
         raise Invalid.field("name", "is required (at most 200 characters)")
     if expires_at is not None and expires_at <= utcnow():

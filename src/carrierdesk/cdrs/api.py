@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Literal
 
@@ -11,25 +12,86 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from carrierdesk.auth.permissions import cdr_writer
 from carrierdesk.cdrs import reports, service
 from carrierdesk.cdrs.csvio import Record, csv_records, decode
-from carrierdesk.cdrs.schemas import INGEST_BODY, CdrOut, CdrPage, IngestOut, RejectionOut
+from carrierdesk.cdrs.formats import CANONICAL, NAMES, native_format, time_zone
+from carrierdesk.cdrs.formats.native import ingest_native
+from carrierdesk.cdrs.rerate import rerate
+from carrierdesk.cdrs.schemas import (
+    INGEST_BODY,
+    CdrOut,
+    CdrPage,
+    IngestOut,
+    RejectionOut,
+    RerateIn,
+    RerateOut,
+)
 from carrierdesk.errors import Invalid, Malformed
-from carrierdesk.web.downloads import csv_download
-from carrierdesk.web.http import ApiReader, ApiWriter, Db, RecordId, TransactionRoute
+from carrierdesk.web.downloads import csv_download, file_answer
+from carrierdesk.web.http import (
+    ApiOrSwitchWriter,
+    ApiReader,
+    ApiWriter,
+    Db,
+    RecordId,
+    TransactionRoute,
+)
 from carrierdesk.web.problems import READ, WRITE
 
 router = APIRouter(tags=["cdrs"], route_class=TransactionRoute)
 MAX_BATCH = 10_000
 
 
-@router.post("/cdrs", response_model=IngestOut, responses=WRITE, openapi_extra=INGEST_BODY)
-async def post_cdrs(request: Request, principal: ApiWriter, db: Db) -> IngestOut:
-    """Store a batch of CDRs: a JSON array (≤ 10,000) or text/csv with a header row."""
-    records = _records(request.headers.get("content-type", ""), await request.body())
-    if len(records) > MAX_BATCH:
-        raise Invalid.field("body", f"at most {MAX_BATCH:,} CDRs per request")
-    result = await run_in_threadpool(service.ingest, db, principal, records)
+FORMAT_HELP = (
+    "The body's format: canonical (CDR.md; a JSON array or text/csv), freeswitch-json (one CDR "
+    "per request, as mod_json_cdr posts it), freeswitch-csv, asterisk-csv or kamailio (text/csv "
+    "as the switch writes it); docs/cdr-formats.md. What mod_json_cdr appends to its url "
+    "(`?uuid=…`) is ignored."
+)
+TIMEZONE_HELP = (
+    "The switch's time zone (an IANA name; default UTC), for freeswitch-csv and asterisk-csv, "
+    "whose times carry none"
+)
+
+
+@router.post(
+    "/cdrs",
+    response_model=IngestOut,
+    responses=WRITE,
+    openapi_extra=INGEST_BODY,
+    summary="Store a batch of CDRs (JSON, CSV or a switch's native format)",
+)
+async def post_cdrs(
+    request: Request,
+    principal: ApiOrSwitchWriter,
+    db: Db,
+    format_name: str = Query(
+        CANONICAL,
+        alias="format",
+        max_length=200,
+        description=FORMAT_HELP,
+        json_schema_extra={"enum": list(NAMES)},
+    ),
+    timezone: str | None = Query(None, max_length=200, description=TIMEZONE_HELP),
+) -> IngestOut:
+    """Store a batch of CDRs: a JSON array (≤ 10,000) or text/csv with a header row, or a
+    switch's native format (`format`). A switch token may post (as HTTP Basic's password too)."""
+    name = format_name.split("?", 1)[0]  # mod_json_cdr posts to its url + "?uuid=<uuid>"
+    fmt = native_format(name)
+    zone = time_zone(timezone, fmt)
+    writer = cdr_writer(principal)
+    content_type = request.headers.get("content-type", "")
+    if fmt is None:
+        records = _records(content_type, await request.body())
+        if len(records) > MAX_BATCH:
+            raise Invalid.field("body", f"at most {MAX_BATCH:,} CDRs per request")
+        result = await run_in_threadpool(service.ingest, db, writer, records)
+    else:
+        rows = await run_in_threadpool(fmt.read_body, await request.body(), content_type, zone)
+        if len(rows) > MAX_BATCH:
+            raise Invalid.field("body", f"at most {MAX_BATCH:,} CDRs per request")
+        result = await run_in_threadpool(ingest_native, db, writer, fmt, rows)
     return IngestOut(
         accepted=result.accepted,
         duplicates=result.duplicates,
@@ -54,7 +116,12 @@ def _records(content_type: str, body: bytes) -> list[Record]:
     return list(enumerate(rows))
 
 
-@router.get("/customers/{customer_id}/cdrs", response_model=CdrPage, responses=READ)
+@router.get(
+    "/customers/{customer_id}/cdrs",
+    response_model=CdrPage,
+    responses=READ,
+    summary="List a customer's CDRs, newest first",
+)
 def list_cdrs(
     customer_id: RecordId,
     principal: ApiReader,
@@ -72,7 +139,8 @@ def list_cdrs(
 @router.get(
     "/customers/{customer_id}/cdrs.csv",
     response_class=StreamingResponse,
-    responses={**READ, 200: {"content": {"text/csv": {}}, "description": "The CDR report"}},
+    responses={**READ, **file_answer("text/csv", "The CDR report")},
+    summary="Download a customer's CDR report (CSV)",
 )
 def download_cdrs(
     customer_id: RecordId,
@@ -89,3 +157,16 @@ def download_cdrs(
         db, principal, customer_id, start, end, timeframe, period_start, columns
     )
     return csv_download(reports.spool_report(db, plan), plan.filename)
+
+
+@router.post(
+    "/customers/{customer_id}/rerate",
+    response_model=RerateOut,
+    responses=WRITE,
+    summary="Re-rate the customer's rated CDRs in a range from the rate cards as they now are",
+)
+def rerate_customer(
+    customer_id: RecordId, body: RerateIn, principal: ApiWriter, db: Db
+) -> RerateOut:
+    done = rerate(db, principal, customer_id, body.start, body.end)
+    return RerateOut(**asdict(done))

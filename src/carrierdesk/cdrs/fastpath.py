@@ -138,6 +138,7 @@ def _parsed(directory: CustomerDirectory) -> list[pl.Expr]:
         owner(_whole("customer_id"), ids).alias("_by_id"),
         owner(pl.col("customer_ref"), refs).alias("_by_ref"),
         owner(pl.col("sip_user"), sips).alias("_by_sip"),
+        owner(pl.col("provider").str.to_lowercase(), directory.providers).alias("_provider_id"),
     ]
 
 
@@ -185,7 +186,7 @@ def _well_formed() -> pl.Expr:
     ]
     refs = [
         pl.col(c).is_null() | ~pl.col(c).str.contains(_UNSURE_TEXT)
-        for c in ("customer_ref", "currency", "direction")
+        for c in ("customer_ref", "currency", "direction", "provider")
     ]
     required = [_present(c) for c in ("call_id", "callee", "start_time", "end_time")]
     read = [
@@ -202,8 +203,10 @@ def _well_formed() -> pl.Expr:
         *read,
         pl.col("_duration").is_not_null(),
         pl.col("_sip_code").is_not_null(),
-        pl.col("_charge").is_not_null(),
-        pl.col("customer_ref").is_null() | (pl.col("customer_ref").str.len_chars() <= 100),
+        *(
+            pl.col(c).is_null() | (pl.col(c).str.len_chars() <= 100)
+            for c in ("customer_ref", "provider")
+        ),
         pl.col("start_time").str.contains(_TIME + _OFFSET),
     )
 
@@ -223,6 +226,7 @@ def _consistent(directory: CustomerDirectory) -> pl.Expr:
     return pl.all_horizontal(
         pl.col("_customer").is_not_null(),
         *same_customer,
+        pl.col("provider").is_null() | pl.col("_provider_id").is_not_null(),
         pl.col("_customer_id").is_null() | (pl.col("_customer_id") >= 1),
         *(
             pl.col(f"_{c}").is_null() | (pl.col(f"_{c}") <= _MAX_INT)
@@ -264,14 +268,26 @@ def _stored_columns() -> list[pl.Expr]:
         pl.col("direction").fill_null("outbound"),
         pl.col("_rate").alias("rate"),
         pl.col("_charge").alias("charge"),
-        pl.col("_cost").fill_null(0).alias("cost"),
+        # Left to rate when the CDR names a provider (cdrs/rating.py); else CDR.md's default.
+        pl.when(pl.col("_provider_id").is_null())
+        .then(pl.col("_cost").fill_null(0))
+        .otherwise(pl.col("_cost"))
+        .alias("cost"),
+        pl.lit(0, INT).alias("rated"),
+        pl.col("_provider_id").alias("provider_id"),
     ]
 
 
 def frame_of_stored(rows: Sequence[tuple[int, StoredColumns]]) -> pl.DataFrame:
     """Rows validate.py accepted, as the recogniser's frame (row number first)."""
     data = [
-        (row, *c[:18], *(None if m is None else int(m.scaleb(6)) for m in c[18:]))
+        (
+            row,
+            *c[:18],
+            *(None if m is None else int(m.scaleb(6)) for m in c[18:21]),
+            c.rated,
+            c.provider_id,
+        )
         for row, c in rows
     ]
     return pl.DataFrame(data, schema=STORED_SCHEMA, orient="row")

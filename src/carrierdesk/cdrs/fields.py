@@ -31,10 +31,12 @@ CANONICAL = (
     "charge",
     "cost",
     "currency",
+    "provider",  # the provider's name: its rate card rates the cost (issue 13)
 )
 REPORT_COLUMNS = (*CANONICAL, "customer_name")
 CUSTOMER_KEYS = ("customer_id", "customer_ref", "sip_user")
-REQUIRED = ("call_id", "start_time", "end_time", "duration", "callee", "sip_code", "charge")
+# `charge` may be left out when the customer has a rate card: carrierdesk rates the call.
+REQUIRED = ("call_id", "start_time", "end_time", "duration", "callee", "sip_code")
 
 # Text limits, as the cdrs table stores them.
 TEXT_LIMITS = {
@@ -73,8 +75,10 @@ class StoredColumns(NamedTuple):
     ring_ms: int | None
     direction: str
     rate: Decimal | None
-    charge: Decimal
-    cost: Decimal
+    charge: Decimal | None  # None until rated (cdrs/rating.py)
+    cost: Decimal | None  # None until rated from the provider's card, or 0 without a provider
+    rated: int = 0  # what carrierdesk computed itself: the bits of rating.RATED_*
+    provider_id: int | None = None
 
 
 STORED = StoredColumns._fields

@@ -192,6 +192,7 @@ FREE_TEXT = frozenset(
         "release_reason",
         "customer_ref",
         "customer_name",
+        "provider",
     )
 )
 
@@ -217,9 +218,8 @@ def _pg_safe(column: str) -> str:
 
 
 def _pg_expression(column: str) -> str:
-    if column in FREE_TEXT:
-        return _pg_safe(column)
-    return _PG_EXPR.get(column, column)
+    expression = _PG_EXPR.get(column, _STORED_AS.get(column, column))
+    return _pg_safe(expression) if column in FREE_TEXT else expression
 
 
 SPOOL_IN_MEMORY = 4 * 1024 * 1024  # a larger report goes on to a temporary file
@@ -260,6 +260,8 @@ _PG_EXPR = {
     "end_time": "to_char(end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
 }
 _CONSTANT = ("customer_ref", "customer_name", "currency")
+# Report columns that are not columns of cdrs (both databases).
+_STORED_AS = {"provider": "(SELECT name FROM providers WHERE providers.id = cdrs.provider_id)"}
 
 
 def _copy_postgres(raw: Any, plan: ReportPlan) -> Iterator[bytes]:
@@ -312,8 +314,9 @@ def _rows_sqlite(raw: Any, plan: ReportPlan) -> Iterator[bytes]:
         (None, None, constants[c]) if c in _CONSTANT else (selected.index(c), _converter(c), None)
         for c in plan.columns
     ]
+    read = ", ".join(_STORED_AS.get(c, c) for c in selected)
     query = (
-        f"SELECT {', '.join(selected)} FROM cdrs WHERE customer_id = ? "
+        f"SELECT {read} FROM cdrs WHERE customer_id = ? "
         "AND start_time >= ? AND start_time < ? ORDER BY start_time, call_id"
     )
     cursor = raw.cursor()

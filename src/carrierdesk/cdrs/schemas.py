@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_serializer,
+)
 
 from carrierdesk.cdrs.fields import CANONICAL, REQUIRED
+from carrierdesk.validation import Input
 
 
 def iso_z(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(iso_z, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A time as the API answers it: ISO 8601 in UTC with a Z, published as `format: date-time`
+(a serializer annotated `-> str` alone would publish a plain string)."""
 
 
 class RejectionOut(BaseModel):
@@ -33,9 +50,9 @@ class CdrOut(BaseModel):
     call_id: str
     customer_id: int
     sip_user: str | None
-    start_time: datetime
-    answer_time: datetime | None
-    end_time: datetime
+    start_time: UtcTime
+    answer_time: UtcTime | None
+    end_time: UtcTime
     duration: int
     billed_duration: int
     caller: str | None
@@ -55,10 +72,6 @@ class CdrOut(BaseModel):
     @field_serializer("rate", "charge", "cost")
     def _money(self, value: Decimal | None) -> str | None:
         return None if value is None else f"{value:.6f}"
-
-    @field_serializer("start_time", "answer_time", "end_time")
-    def _time(self, value: datetime | None) -> str | None:
-        return None if value is None else iso_z(value)
 
 
 class CdrPage(BaseModel):
@@ -87,19 +100,65 @@ CDR_IN_SCHEMA: dict[str, Any] = {
     "properties": {c: _TYPES.get(c, {"type": "string"}) for c in CANONICAL},
     "required": list(REQUIRED),
 }
+FREESWITCH_JSON: dict[str, Any] = {
+    "type": "object",
+    "description": "format=freeswitch-json: one CDR as mod_json_cdr posts it (encode=false), "
+    "with its `variables` (docs/cdr-formats.md)",
+    "properties": {"variables": {"type": "object"}},
+    "required": ["variables"],
+}
 INGEST_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"type": "array", "maxItems": 10000, "items": CDR_IN_SCHEMA}
+                "schema": {
+                    "anyOf": [
+                        {"type": "array", "maxItems": 10000, "items": CDR_IN_SCHEMA},
+                        FREESWITCH_JSON,
+                    ]
+                }
             },
             "text/csv": {
                 "schema": {
                     "type": "string",
-                    "description": "A header row naming the columns, then one CDR per line",
+                    "format": "binary",
+                    "description": "format=canonical: a header row naming the columns, then "
+                    "one CDR per line; format=kamailio, freeswitch-csv or asterisk-csv: the file "
+                    "as the switch writes it (docs/cdr-formats.md)",
+                }
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "description": "format=freeswitch-json: mod_json_cdr's form (encode=true "
+                    "or encode=base64)",
+                    "properties": {
+                        "cdr": {
+                            "type": "string",
+                            "description": "the CDR's JSON, url-encoded or in base64",
+                        }
+                    },
+                    "required": ["cdr"],
                 }
             },
         },
     }
 }
+
+
+class RerateIn(Input):
+    """The range [from, to) of call start times, each with its time zone."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    start: datetime = Field(alias="from")
+    end: datetime = Field(alias="to")
+
+
+class RerateOut(BaseModel):
+    cdrs: int
+    charge_before: Decimal
+    charge_after: Decimal
+    cost_before: Decimal
+    cost_after: Decimal

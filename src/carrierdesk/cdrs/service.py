@@ -22,6 +22,7 @@ from carrierdesk.cdrs.csvio import Record, is_utf8
 from carrierdesk.cdrs.directory import CustomerDirectory
 from carrierdesk.cdrs.fastpath import ROW, frame_of_stored, recognise, recognise_frame
 from carrierdesk.cdrs.fields import StoredColumns
+from carrierdesk.cdrs.rating import rate
 from carrierdesk.cdrs.storage import store_frame
 from carrierdesk.cdrs.validate import RowErrors, validate
 from carrierdesk.db import is_postgres, transaction
@@ -107,7 +108,11 @@ def check(batch: Batch, directory: CustomerDirectory) -> CheckedBatch:
     if checked:
         valid = pl.concat([valid, frame_of_stored(checked)]).sort(ROW)
     first = valid.filter(pl.col("call_id").is_first_distinct())
-    return CheckedBatch(record, first, valid.height - first.height, result)
+    rated = rate(first, directory.rating)
+    for position, reason in rated.refused:
+        number, raw = record(position)
+        _reject(result, number, raw if isinstance(raw, Mapping) else None, [reason])
+    return CheckedBatch(record, rated.rows, valid.height - first.height, result)
 
 
 def store_checked(session: Session, checked: CheckedBatch) -> IngestResult:
@@ -180,20 +185,23 @@ def import_stream(
 ) -> IngestResult:
     """A file of any size, one committed transaction per batch, with flat memory.
 
-    While batches are being stored (by threads of their own, waiting for the database), the
-    next is read and checked, so that every core works. On PostgreSQL two batches are stored
-    at once, on two connections (their keys go in in call_id order, so two batches sharing a
-    call_id wait for each other instead of deadlocking); SQLite has one writer. Results are
-    reported in the file's order, and at most `writers + 1` batches are held at a time.
-    Re-running an interrupted import is safe: the batches already committed are duplicates.
+    Batches are read on this thread, checked two at a time by threads of their own (Polars
+    works without the GIL, so both cores check), and stored by writer threads while the next
+    are read: on PostgreSQL two batches are stored at once, on two connections (their keys go
+    in in call_id order, so two batches sharing a call_id wait for each other instead of
+    deadlocking); SQLite has one writer. Results are reported in the file's order, and at
+    most `checkers + writers` batches are held at a time. Re-running an interrupted import is
+    safe: the batches already committed are duplicates.
     """
     with transaction(database_url) as session:
         require_staff(principal, "write")
         directory = CustomerDirectory.load(session)
         writers = 2 if is_postgres(session) else 1
+    checkers = 2
     total = IngestResult()
 
-    def store(checked: CheckedBatch) -> IngestResult:
+    def store(checking: Future[CheckedBatch]) -> IngestResult:
+        checked = checking.result()  # before the transaction: no connection held meanwhile
         with transaction(database_url) as session:
             return store_checked(session, checked)
 
@@ -204,17 +212,20 @@ def import_stream(
         result.rejected = []  # the caller has written them out; keep memory flat
         total.add(result)
 
-    with ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as pool:
-        storing: deque[tuple[int, Future[IngestResult]]] = deque()
+    with (
+        ThreadPoolExecutor(checkers, thread_name_prefix="cdr-check") as checking,
+        ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as storing,
+    ):
+        in_flight: deque[tuple[int, Future[IngestResult]]] = deque()
         try:
             for chunk in batches:
-                checked = check(chunk, directory)
-                if len(storing) == writers:
-                    report(*storing.popleft())
-                storing.append((len(chunk), pool.submit(store, checked)))
+                if len(in_flight) == checkers + writers:
+                    report(*in_flight.popleft())
+                checked = checking.submit(check, chunk, directory)
+                in_flight.append((len(chunk), storing.submit(store, checked)))
         finally:  # what was stored is reported (and its rejections written), even on a failure
-            while storing:
-                report(*storing.popleft())
+            while in_flight:
+                report(*in_flight.popleft())
     with transaction(database_url) as session:
         record(
             session,

@@ -195,4 +195,5 @@ def canonical(row: StoredColumns) -> list[object]:
         row.charge,
         row.cost,
         "",
+        "",
     ]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer
+from carrierdesk.cdrs.directory import CustomerDirectory, KnownCustomer, provider_key
 from carrierdesk.cdrs.fields import MAX_MONEY_DIGITS, TEXT_LIMITS, StoredColumns
 from carrierdesk.validation import text_problem
 
@@ -189,7 +189,7 @@ def validate(row: Mapping[str, Any], directory: CustomerDirectory) -> StoredColu
     if direction not in ("outbound", "inbound"):
         errors.add("direction", "must be outbound or inbound")
     rate = _money(row, "rate", errors)
-    charge = _money(row, "charge", errors, required=True)
+    charge = _money(row, "charge", errors)
     cost = _money(row, "cost", errors)
     dest_code = _text(row, "dest_code", errors)
     if dest_code is not None and not (dest_code.isdigit() and dest_code.isascii()):
@@ -204,6 +204,7 @@ def validate(row: Mapping[str, Any], directory: CustomerDirectory) -> StoredColu
     release_reason = _text(row, "release_reason", errors)
     sip_user = _text(row, "sip_user", RowErrors())
     callee = _text(row, "callee", errors, required=True)
+    provider_id = _provider(row, directory, errors)
     if errors:
         return errors
     assert customer is not None
@@ -228,8 +229,20 @@ def validate(row: Mapping[str, Any], directory: CustomerDirectory) -> StoredColu
         direction,
         rate,
         charge,
-        ZERO if cost is None else cost,
+        ZERO if cost is None and provider_id is None else cost,
+        0,
+        provider_id,
     )
+
+
+def _provider(row: Mapping[str, Any], directory: CustomerDirectory, errors: RowErrors) -> Any:
+    name = _text(row, "provider", errors)
+    if name is None:
+        return None
+    found = directory.providers.get(provider_key(name))
+    if found is None:
+        errors.add("provider", "does not match any provider")
+    return found
 
 
 def _check_times(

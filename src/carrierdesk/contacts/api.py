@@ -42,8 +42,13 @@ def _answer(result: Contact | ScheduledChange, principal: Principal) -> ContactO
     return service.to_out(result, principal)
 
 
-@router.get("/customers/{customer_id}/contacts", response_model=ContactList, responses=READ)
-def customer_contacts(
+@router.get(
+    "/customers/{customer_id}/contacts",
+    response_model=ContactList,
+    responses=READ,
+    summary="List a customer's contacts",
+)
+def list_customer_contacts(
     customer_id: RecordId, page: Paging, principal: ApiReader, db: Db
 ) -> ContactList:
     rows, total = service.list_contacts(
@@ -57,6 +62,7 @@ def customer_contacts(
     status_code=201,
     response_model=ContactOut,
     responses={**WRITE, **SCHEDULED},
+    summary="Add a contact to a customer",
 )
 def create_contact(
     customer_id: RecordId, body: ContactCreate, principal: ApiWriter, db: Db
@@ -64,8 +70,13 @@ def create_contact(
     return _answer(service.create_contact(db, principal, customer_id, body), principal)
 
 
-@router.get("/contacts", response_model=ContactList, responses=READ)
-def global_contacts(
+@router.get(
+    "/contacts",
+    response_model=ContactList,
+    responses=READ,
+    summary="List contacts of every customer (Global Contacts)",
+)
+def list_contacts(
     page: Paging,
     principal: ApiReader,
     db: Db,
@@ -93,26 +104,40 @@ def global_contacts(
     return ContactList(items=[service.to_out(c, principal) for c in rows], total=total)
 
 
-@router.get("/contacts/{contact_id}", response_model=ContactOut, responses=READ)
+@router.get(
+    "/contacts/{contact_id}", response_model=ContactOut, responses=READ, summary="Get a contact"
+)
 def get_contact(contact_id: RecordId, principal: ApiReader, db: Db) -> ContactOut:
     return service.to_out(service.get_contact(db, principal, contact_id), principal)
 
 
-@router.patch("/contacts/{contact_id}", response_model=ContactOut, responses={**WRITE, **SCHEDULED})
+@router.patch(
+    "/contacts/{contact_id}",
+    response_model=ContactOut,
+    responses={**WRITE, **SCHEDULED},
+    summary="Change a contact, now or at apply_at",
+)
 def update_contact(
     contact_id: RecordId, body: ContactUpdate, principal: ApiWriter, db: Db
 ) -> ContactOut | JSONResponse:
     return _answer(service.update_contact(db, principal, contact_id, body), principal)
 
 
-@router.delete("/contacts/{contact_id}", status_code=204, responses=WRITE)
+@router.delete(
+    "/contacts/{contact_id}", status_code=204, responses=WRITE, summary="Delete a contact"
+)
 def delete_contact(contact_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_contact(db, principal, contact_id)
     return Response(status_code=204)
 
 
-@router.post("/contacts/{contact_id}/password", status_code=204, responses=WRITE)
-def change_password(
+@router.post(
+    "/contacts/{contact_id}/password",
+    status_code=204,
+    responses=WRITE,
+    summary="Set or generate a contact's password",
+)
+def change_contact_password(
     contact_id: RecordId, body: PasswordChange, principal: ApiWriter, db: Db
 ) -> Response:
     service.change_password(db, principal, contact_id, body)

@@ -69,7 +69,9 @@ def _fields(form: FormData) -> dict[str, Any]:
 
 def _typed(form: FormData) -> dict[str, Any]:
     """What was typed, to show again: never the password."""
-    return {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+    return {
+        k: v for k, v in form.items() if k not in ("password", "confirm_password", "csrf_token")
+    }
 
 
 def _context(
@@ -296,14 +298,17 @@ def change_password(
         context = {"contact": contact, "values": _typed(form), "errors": errors}
         return page(request, db, "contacts/password.html", context, 422)
 
+    typed = optional(form, "password")
+    mismatch = not auto and typed is not None and typed != optional(form, "confirm_password")
     return save_form(
         db,
         form,
         PasswordChange,
-        {"auto_generate": auto, "password": optional(form, "password")},
+        {"auto_generate": auto, "password": typed},
         lambda data: service.change_password(db, principal, contact_id, data),
         changed,
         again,
+        errors={"confirm_password": "does not match the new password"} if mismatch else None,
     )
 
 

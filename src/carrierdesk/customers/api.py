@@ -25,7 +25,7 @@ def customer_out(customer: Customer, contacts: int = 0) -> CustomerOut:
     return out
 
 
-@router.get("/customers", response_model=CustomerList, responses=READ)
+@router.get("/customers", response_model=CustomerList, responses=READ, summary="List customers")
 def list_customers(
     page: Paging,
     principal: ApiReader,
@@ -39,12 +39,20 @@ def list_customers(
     return CustomerList(items=[customer_out(c, n) for c, n in rows], total=total)
 
 
-@router.post("/customers", status_code=201, response_model=CustomerOut, responses=WRITE)
+@router.post(
+    "/customers",
+    status_code=201,
+    response_model=CustomerOut,
+    responses=WRITE,
+    summary="Create a customer",
+)
 def create_customer(body: CustomerCreate, principal: ApiWriter, db: Db) -> CustomerOut:
     return customer_out(service.create_customer(db, principal, body))
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerOut, responses=READ)
+@router.get(
+    "/customers/{customer_id}", response_model=CustomerOut, responses=READ, summary="Get a customer"
+)
 def get_customer(customer_id: RecordId, principal: ApiReader, db: Db) -> CustomerOut:
     customer = service.get_customer(db, principal, customer_id)
     return customer_out(customer, service.contact_count(db, customer))
@@ -57,6 +65,7 @@ def get_customer(customer_id: RecordId, principal: ApiReader, db: Db) -> Custome
         **WRITE,
         202: {"model": ScheduledChangeOut, "description": "Scheduled for apply_at"},
     },
+    summary="Change a customer, now or at apply_at",
 )
 def update_customer(
     customer_id: RecordId, body: CustomerUpdate, principal: ApiWriter, db: Db
@@ -67,7 +76,9 @@ def update_customer(
     return JSONResponse(ScheduledChangeOut.of(result).model_dump(mode="json"), status_code=202)
 
 
-@router.delete("/customers/{customer_id}", status_code=204, responses=WRITE)
+@router.delete(
+    "/customers/{customer_id}", status_code=204, responses=WRITE, summary="Delete a customer"
+)
 def delete_customer(customer_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_customer(db, principal, customer_id)
     return Response(status_code=204)

@@ -6,6 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
+from carrierdesk.invoices.einvoice.fields import (
+    Country,
+    Email,
+    PartyText,
+    Postcode,
+    ShortText,
+    VatId,
+)
+from carrierdesk.invoices.einvoice.tax import TaxCategoryName
 from carrierdesk.validation import Input, normalise_currency
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
@@ -16,6 +25,7 @@ Currency = Annotated[str, AfterValidator(normalise_currency)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Reference = Annotated[str, Field(max_length=100)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
+RateCardId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def _strip(value: str | None) -> str | None:
@@ -25,6 +35,30 @@ def _strip(value: str | None) -> str | None:
 class CustomerFields(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    # The buyer on its e-invoices (EN 16931 BG-7) and its tax category (invoices/einvoice/tax.py)
+    legal_name: PartyText = None
+    address_line1: PartyText = None
+    address_line2: PartyText = None
+    city: ShortText = None
+    postcode: Postcode = None
+    country: Country = None
+    vat_id: VatId = None
+    invoice_email: Email = None
+    tax_exemption_reason: PartyText = None
+
+
+BUYER_FIELDS = (
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postcode",
+    "country",
+    "vat_id",
+    "invoice_email",
+    "tax_exemption_reason",
+)
+
 
 class CustomerCreate(CustomerFields):
     name: Name
@@ -32,9 +66,12 @@ class CustomerCreate(CustomerFields):
     status: Status = "active"
     currency: Currency = "USD"
     tax_rate: TaxRate = Decimal("0")
+    tax_category: TaxCategoryName = "standard"
     invoice_schedule: Schedule = "none"
     invoice_due_days: int = Field(default=30, ge=0, le=365)
+    email_invoices: bool = True  # issued invoices emailed to the billing contacts
     channels: int | None = Field(default=None, ge=0, le=1_000_000)
+    rate_card_id: RateCardId | None = None  # a card in the customer's currency
     apply_at: datetime | None = None
 
 
@@ -44,9 +81,12 @@ class CustomerUpdate(CustomerFields):
     status: Status | None = None
     currency: Currency | None = None  # accepted only when unchanged: see the service
     tax_rate: TaxRate | None = None
+    tax_category: TaxCategoryName | None = None
     invoice_schedule: Schedule | None = None
     invoice_due_days: int | None = Field(default=None, ge=0, le=365)
+    email_invoices: bool | None = None
     channels: int | None = Field(default=None, ge=0, le=1_000_000)
+    rate_card_id: RateCardId | None = None  # null: no rate card
     apply_at: datetime | None = None
 
 
@@ -62,6 +102,18 @@ class CustomerOut(BaseModel):
     channels: int | None
     invoice_schedule: Schedule
     invoice_due_days: int
+    email_invoices: bool = True
+    rate_card_id: int | None = None
+    legal_name: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    vat_id: str | None = None
+    invoice_email: str | None = None
+    tax_category: TaxCategoryName = "standard"
+    tax_exemption_reason: str | None = None
     contact_count: int = 0
     created_at: datetime
     updated_at: datetime

@@ -14,6 +14,7 @@ from carrierdesk.auth.scoping import Access, get_scoped, readable
 from carrierdesk.customers.schemas import STATUSES, CustomerCreate, CustomerUpdate
 from carrierdesk.db import count_of
 from carrierdesk.errors import Conflict, FieldError, Invalid
+from carrierdesk.invoices.einvoice.tax import check_tax
 from carrierdesk.models import (
     Cdr,
     ConferenceRoom,
@@ -25,7 +26,9 @@ from carrierdesk.models import (
     ScheduledChange,
     SipUser,
 )
+from carrierdesk.rating.cards import bump_version, card_for_customer
 from carrierdesk.scheduling.service import changed_fields, schedule_or_apply
+from carrierdesk.webhooks import events as webhooks
 
 AUDITED = (
     "name",
@@ -36,6 +39,18 @@ AUDITED = (
     "channels",
     "invoice_schedule",
     "invoice_due_days",
+    "email_invoices",
+    "rate_card_id",
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postcode",
+    "country",
+    "vat_id",
+    "invoice_email",
+    "tax_category",
+    "tax_exemption_reason",
 )
 
 
@@ -45,11 +60,13 @@ def list_customers(
     *,
     q: str | None = None,
     status: str | None = None,
+    sort: str = "name",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[tuple[Customer, int]], int]:
     if status is not None and status not in STATUSES:
         raise Invalid.field("status", f"must be one of {', '.join(STATUSES)}")
+    order = _order(sort)
     if not principal.is_contact:
         require_staff(principal, "read")
     stmt: Select[Customer] = readable(principal, Customer)
@@ -63,7 +80,7 @@ def list_customers(
     total = count_of(session, stmt)
     rows = session.execute(
         stmt.add_columns(_contacts_of_customer())
-        .order_by(func.lower(Customer.name), Customer.id)
+        .order_by(order, func.lower(Customer.name), Customer.id)
         .limit(limit)
         .offset(offset)
     ).all()
@@ -78,6 +95,28 @@ def _contacts_of_customer() -> Any:
         .correlate(Customer)
         .scalar_subquery()
     )
+
+
+# The customers list's sortable columns (issue 14): `sort` is one of them, "-" first for
+# descending; empty values come last either way, ties go by name.
+SORTS = ("name", "reference", "status", "currency", "channels", "contacts", "created")
+
+
+def _order(sort: str) -> Any:
+    columns: dict[str, Any] = {
+        "name": func.lower(Customer.name),
+        "reference": func.lower(Customer.reference),
+        "status": Customer.status,
+        "currency": Customer.currency,
+        "channels": Customer.channels,
+        "contacts": _contacts_of_customer(),
+        "created": Customer.created_at,
+    }
+    column = columns.get(sort.removeprefix("-"))
+    if column is None:
+        choices = ", ".join(SORTS)
+        raise Invalid.field("sort", f"must be one of {choices}, with a - in front for descending")
+    return (column.desc() if sort.startswith("-") else column.asc()).nulls_last()
 
 
 def contact_count(session: Session, customer: Customer) -> int:
@@ -96,9 +135,13 @@ def get_customer(
 def create_customer(session: Session, principal: Principal, data: CustomerCreate) -> Customer:
     require_staff(principal, "write")
     _check_reference_free(session, data.reference, None)
+    check_tax(data.tax_category, data.tax_rate, data.tax_exemption_reason, data.vat_id)
+    card_for_customer(session, data.rate_card_id, data.currency)
     customer = Customer(**data.model_dump(exclude={"apply_at"}))
     session.add(customer)
     session.flush()
+    if customer.rate_card_id is not None:
+        bump_version(session)
     record_change(
         session,
         principal,
@@ -107,6 +150,7 @@ def create_customer(session: Session, principal: Principal, data: CustomerCreate
         f"Customer {customer.name} created",
         after=snapshot(customer, AUDITED),
     )
+    webhooks.customer_saved(session, "customer.created", customer)
     return customer
 
 
@@ -146,15 +190,22 @@ def _update(
     changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
     if "currency" in changes and changes["currency"] != customer.currency:
         raise Invalid.field("currency", "cannot be changed once the customer exists")
-    for required in ("name", "status", "tax_rate", "invoice_schedule", "invoice_due_days"):
+    required_fields = ("name", "status", "tax_rate", "tax_category")
+    for required in (*required_fields, "invoice_schedule", "invoice_due_days"):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be empty")
+    check_tax(*(changes.get(f, getattr(customer, f)) for f in TAX_FIELDS))
     if "reference" in changes:
         _check_reference_free(session, changes["reference"], customer.id)
+    new_card = changes.get("rate_card_id", customer.rate_card_id) != customer.rate_card_id
+    if new_card:
+        card_for_customer(session, changes["rate_card_id"], customer.currency)
     before = snapshot(customer, AUDITED)
     for key, value in changes.items():
         setattr(customer, key, value)
     session.flush()
+    if new_card:
+        bump_version(session)
     record_change(
         session,
         principal,
@@ -164,7 +215,11 @@ def _update(
         before=before,
         after=snapshot(customer, AUDITED),
     )
+    webhooks.customer_saved(session, "customer.updated", customer)
     return customer
+
+
+TAX_FIELDS = ("tax_category", "tax_rate", "tax_exemption_reason", "vat_id")
 
 
 def delete_customer(session: Session, principal: Principal, customer_id: int) -> None:
@@ -179,6 +234,8 @@ def delete_customer(session: Session, principal: Principal, customer_id: int) ->
     before = snapshot(customer, AUDITED)
     session.delete(customer)
     session.flush()
+    if customer.rate_card_id is not None:
+        bump_version(session)
     record_change(
         session, principal, customer, "delete", f"Customer {customer.name} deleted", before=before
     )
@@ -215,11 +272,14 @@ def _dependents(session: Session, customer_id: int) -> list[str]:
 def _check_reference_free(session: Session, reference: str | None, customer_id: int | None) -> None:
     if not reference:
         return
-    stmt = select(Customer.id).where(Customer.reference == reference)
+    # Whatever the case: "acme-001" is "ACME-001" (the unique index on lower(reference)).
+    same = func.lower(Customer.reference) == func.lower(reference)
+    stmt = select(Customer.reference).where(same)
     if customer_id is not None:
         stmt = stmt.where(Customer.id != customer_id)
-    if session.scalar(stmt) is not None:
+    taken = session.scalar(stmt)
+    if taken is not None:
         raise Conflict(
-            f"The reference {reference} is already used by another customer.",
+            f"The reference {reference} is already used by another customer ({taken}).",
             [FieldError("reference", "is already used by another customer")],
         )

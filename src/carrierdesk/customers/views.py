@@ -7,17 +7,30 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from carrierdesk.auth.principals import Principal
 from carrierdesk.contacts.service import list_contacts
 from carrierdesk.customers import service
-from carrierdesk.customers.schemas import SCHEDULES, STATUSES, CustomerCreate, CustomerUpdate
+from carrierdesk.customers.schemas import (
+    BUYER_FIELDS,
+    SCHEDULES,
+    STATUSES,
+    CustomerCreate,
+    CustomerUpdate,
+)
 from carrierdesk.errors import AppError
-from carrierdesk.models import Customer, ScheduledChange
+from carrierdesk.invoices.einvoice.tax import TAX_CATEGORIES
+from carrierdesk.models import Customer, RateCard, ScheduledChange
+from carrierdesk.rating.service import list_rate_cards
+from carrierdesk.summaries.schemas import SummaryOut
+from carrierdesk.summaries.service import get_summary
 from carrierdesk.validation import CURRENCIES
 from carrierdesk.web.forms import (
     SubmittedForm,
     act,
+    checkbox,
     optional,
     page,
     redirect,
@@ -39,15 +52,32 @@ FIELDS = (
     "channels",
     "invoice_schedule",
     "invoice_due_days",
+    "email_invoices",
+    "rate_card_id",
+    *BUYER_FIELDS,
+    "tax_category",
 )
+CARDS_OFFERED = 500
 
 
 @router.get("/customers", response_class=HTMLResponse)
 def customer_list(
-    request: Request, principal: WebReader, db: Db, q: str = "", status: str = "", offset: int = 0
+    request: Request,
+    principal: WebReader,
+    db: Db,
+    q: str = "",
+    status: str = "",
+    sort: str = "name",
+    offset: int = 0,
 ) -> Response:
     rows, total = service.list_customers(
-        db, principal, q=q or None, status=status or None, limit=PAGE_SIZE, offset=max(offset, 0)
+        db,
+        principal,
+        q=q or None,
+        status=status or None,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=max(offset, 0),
     )
     return page(
         request,
@@ -62,13 +92,17 @@ def customer_list(
             "statuses": STATUSES,
             "limit": PAGE_SIZE,
             "offset": max(offset, 0),
-            "query": urlencode({"q": q, "status": status}),
+            "sort": sort,
+            "query": urlencode({"q": q, "status": status, "sort": sort}),
         },
     )
 
 
 def _form_context(
-    customer: Customer | None, values: dict[str, Any], errors: dict[str, str]
+    customer: Customer | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    cards: list[RateCard],
 ) -> dict[str, Any]:
     return {
         "section": "customers",
@@ -78,7 +112,17 @@ def _form_context(
         "statuses": STATUSES,
         "schedules": SCHEDULES,
         "currencies": sorted(CURRENCIES),
+        "rate_cards": cards,
+        "tax_categories": TAX_CATEGORIES,
     }
+
+
+def _cards(db: Session, principal: Principal, customer: Customer | None) -> list[RateCard]:
+    """The rate cards the form offers: a customer's, those of its currency; a new customer
+    chooses its currency on the same form, so all (the service refuses another currency's)."""
+    currency = customer.currency if customer is not None else None
+    cards, _total = list_rate_cards(db, principal, currency=currency, limit=CARDS_OFFERED, offset=0)
+    return cards
 
 
 def _values(customer: Customer) -> dict[str, Any]:
@@ -94,6 +138,10 @@ def _fields(form: FormData, with_currency: bool) -> dict[str, Any]:
         "channels": optional(form, "channels"),
         "invoice_schedule": text(form, "invoice_schedule"),
         "invoice_due_days": text(form, "invoice_due_days"),
+        "email_invoices": checkbox(form, "email_invoices"),
+        "rate_card_id": optional(form, "rate_card_id"),
+        # e-invoice fields: only those the form carries (an older form leaves them as they are)
+        **{name: optional(form, name) for name in (*BUYER_FIELDS, "tax_category") if name in form},
     }
     if with_currency:
         data["currency"] = text(form, "currency")
@@ -104,7 +152,8 @@ def _fields(form: FormData, with_currency: bool) -> dict[str, Any]:
 def new_customer(request: Request, principal: WebWriter, db: Db) -> Response:
     defaults = CustomerCreate(name="x").model_dump()
     values = {k: "" if v is None else str(v) for k, v in defaults.items()} | {"name": ""}
-    return page(request, db, "customers/form.html", _form_context(None, values, {}))
+    context = _form_context(None, values, {}, _cards(db, principal, None))
+    return page(request, db, "customers/form.html", context)
 
 
 @router.post("/customers/new", response_class=HTMLResponse)
@@ -120,7 +169,8 @@ def create_customer(
         return redirect(f"/customers/{customer.id}", message)
 
     def again(errors: dict[str, str]) -> Response:
-        return page(request, db, "customers/form.html", _form_context(None, values, errors), 422)
+        context = _form_context(None, values, errors, _cards(db, principal, None))
+        return page(request, db, "customers/form.html", context, 422)
 
     return save_form(
         db,
@@ -147,6 +197,10 @@ def customer_main(
         "customer": customer,
         "contacts": contacts,
         "contacts_total": total,
+        # the Summary's first tab inline, so its numbers need no second request (issue 14)
+        "summary_initial": SummaryOut.of(get_summary(db, principal, customer.id, "24h")).model_dump(
+            mode="json"
+        ),
     }
     return page(request, db, "customers/main.html", context)
 
@@ -169,7 +223,9 @@ def edit_customer(
     request: Request, customer_id: RecordId, principal: WebWriter, db: Db
 ) -> Response:
     customer = service.get_customer(db, principal, customer_id)
-    return page(request, db, "customers/form.html", _form_context(customer, _values(customer), {}))
+    cards = _cards(db, principal, customer)
+    context = _form_context(customer, _values(customer), {}, cards)
+    return page(request, db, "customers/form.html", context)
 
 
 @router.post("/customers/{customer_id}/edit", response_class=HTMLResponse)
@@ -180,7 +236,7 @@ def update_customer(
     values = {**dict(form), "currency": customer.currency}
 
     def again(errors: dict[str, str]) -> Response:
-        context = _form_context(customer, values, errors)
+        context = _form_context(customer, values, errors, _cards(db, principal, customer))
         return page(request, db, "customers/form.html", context, 422)
 
     return save_form(

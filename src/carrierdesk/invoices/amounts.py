@@ -1,5 +1,6 @@
 """Invoice amounts exactly as CDR.md says: each line's net rounded half-up to the currency's minor
-unit, the subtotal their sum, tax on the subtotal rounded once, total = subtotal + tax."""
+unit (at most 2 decimals, EN 16931), the subtotal their sum, tax on the subtotal rounded once,
+total = subtotal + tax."""
 
 from __future__ import annotations
 
@@ -19,6 +20,21 @@ def quantum(currency: str) -> Decimal:
 
 def to_minor(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+# EN 16931 (BR-DEC-*) allows invoice amounts at most 2 decimals: in a 3-decimal currency an
+# invoice is rounded to 0.01 (shown with the currency's 3 decimals, 1.050 KWD), so its e-invoice
+# states exactly the invoice's amounts (docs/e-invoices.md).
+MAX_INVOICE_DECIMALS = 2
+
+
+def invoice_decimals(currency: str) -> int:
+    return min(minor_unit(currency), MAX_INVOICE_DECIMALS)
+
+
+def to_invoice_amount(amount: Decimal, currency: str) -> Decimal:
+    rounded = amount.quantize(Decimal(1).scaleb(-invoice_decimals(currency)), ROUND_HALF_UP)
+    return to_minor(rounded, currency)
 
 
 def billed_minutes(seconds: int) -> Decimal:
@@ -66,13 +82,13 @@ def compute(sums: list[LineSums], currency: str, tax_rate: Decimal) -> Amounts:
             s.connected,
             s.billed_seconds,
             billed_minutes(s.billed_seconds),
-            to_minor(s.charge, currency),
+            to_invoice_amount(s.charge, currency),
         )
         for s in sums
         if s.billable
     ]
-    subtotal = to_minor(sum((line.net for line in lines), Decimal(0)), currency)
-    tax = to_minor(subtotal * tax_rate / HUNDRED, currency)
+    subtotal = to_invoice_amount(sum((line.net for line in lines), Decimal(0)), currency)
+    tax = to_invoice_amount(subtotal * tax_rate / HUNDRED, currency)
     return Amounts(
         lines=lines,
         subtotal=subtotal,

@@ -72,6 +72,15 @@ def mark_invoiced(session: Session, customer_id: int, timeframe: str, rows: Sequ
         )
 
 
+def can_invoice(timeframe: str, row: Row, now: datetime) -> bool:
+    """Whether Generate Invoice can make an invoice of the row: a day, week or month that has
+    ended, has charges (Auto Generate's rule of a billable period) and that no non-void invoice
+    overlaps (call mark_invoiced first). The Summary offers a checkbox on these rows only."""
+    return (
+        timeframe != "24h" and row.invoice is None and row.period_end <= now and row.sums.charge > 0
+    )
+
+
 class InvoiceMarkOut(BaseModel):
     """On a Summary row: the invoice covering it; with `summary_differs`, the figures changed
     since it was issued (then `invoiced_charge` is what the invoice was built from)."""

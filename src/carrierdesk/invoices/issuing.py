@@ -16,12 +16,25 @@ from carrierdesk.auth.principals import Principal
 from carrierdesk.db import is_postgres
 from carrierdesk.invoices import numbering
 from carrierdesk.invoices.amounts import Amounts
+from carrierdesk.invoices.einvoice.parties import issued_with
 from carrierdesk.invoices.period import Period
 from carrierdesk.models import Customer, Invoice, InvoiceLine, InvoiceScheduleCheck
 from carrierdesk.models.base import utcnow
+from carrierdesk.notify.invoices import email_issued
 from carrierdesk.settings.schemas import Options
+from carrierdesk.webhooks import events as webhooks
 
-AUDITED = ("number", "status", "period_start", "period_end", "total", "paid_at", "void_reason")
+AUDITED = (
+    "number",
+    "status",
+    "period_start",
+    "period_end",
+    "total",
+    "paid_at",
+    "paid_on",
+    "payment_reference",
+    "void_reason",
+)
 CHUNK = 1000
 
 
@@ -63,8 +76,10 @@ def issue_all(
         _insert_lines(session, lines)
         for invoice_id, row, p in zip(made, rows, chunk, strict=True):
             _audit(session, principal, invoice_id, row, p)
+        email_issued(session, principal, made)
         ids.extend(made)
     session.flush()
+    webhooks.invoices_issued(session, ids)
     return ids
 
 
@@ -128,6 +143,7 @@ def _row(p: Pending, sequence: int, invoice_date: date, options: Options) -> dic
         "summary_connected": amounts.connected,
         "summary_billed_duration": amounts.billed_seconds,
         "status": "issued",
+        **issued_with(customer, options),
     }
 
 

@@ -1,15 +1,22 @@
-"""The printable A4 invoice (fpdf2, pure Python)."""
+"""The printable A4 invoice (fpdf2, pure Python): a Factur-X PDF (PDF/A-3 with its EN 16931 CII
+XML embedded) when the invoice has an e-invoice (invoices/einvoice/), else the plain PDF."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from carrierdesk.config import get_settings
+from carrierdesk.errors import Conflict
 from carrierdesk.invoices.amounts import to_minor
+from carrierdesk.invoices.einvoice.document import Document, of_invoice
+from carrierdesk.invoices.einvoice.facturx import facturx_pdf
+from carrierdesk.invoices.einvoice.parties import parties
+from carrierdesk.invoices.einvoice.tax import vat_category
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.settings.service import get_options
 
@@ -22,10 +29,14 @@ WIDTHS = (94, 22, 32, 26)  # description, calls, billed minutes, net (mm; 174 = 
 
 class InvoicePdf(FPDF):
     def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        unicode = UNICODE_FONT.exists() and UNICODE_BOLD.exists()
+        # PDF/A-3B (fonts embedded, an sRGB output intent) so Factur-X can attach its XML; the
+        # core font is not embedded, so without the Unicode font the PDF is a plain one.
+        compliance = "PDF/A-3B" if unicode else None
+        super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=compliance)
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=18)
-        self.unicode = UNICODE_FONT.exists() and UNICODE_BOLD.exists()
+        self.unicode = unicode
         if self.unicode:
             self.add_font("Body", "", str(UNICODE_FONT))
             self.add_font("Body", "B", str(UNICODE_BOLD))
@@ -49,15 +60,28 @@ class InvoicePdf(FPDF):
 
 
 def render_pdf(session: Session, invoice: Invoice) -> bytes:
+    plain = render_plain_pdf(session, invoice)
+    try:
+        document: Document = of_invoice(session, invoice)
+    except Conflict:  # no e-invoice (what is missing: GET /invoices/{id}/ubl says)
+        return plain
+    return facturx_pdf(plain, document)
+
+
+def render_plain_pdf(session: Session, invoice: Invoice) -> bytes:
     options = get_options(session)
     customer = session.get(Customer, invoice.customer_id)
     assert customer is not None
+    seller, buyer = parties(invoice, customer, options)
     pdf = InvoicePdf()
     pdf.set_title(f"Invoice {invoice.number}")
     pdf.set_author(get_settings().carrier_name)
     pdf.add_page()
-    _header(pdf, invoice, options.invoice_company_text or get_settings().carrier_name)
-    _parties(pdf, invoice, customer)
+    company = (
+        options.invoice_company_text or seller.get("legal_name") or get_settings().carrier_name
+    )
+    _header(pdf, invoice, company, seller)
+    _parties(pdf, invoice, customer, buyer)
     _lines(pdf, invoice)
     _totals(pdf, invoice)
     if options.invoice_payment_text:
@@ -70,7 +94,7 @@ def render_pdf(session: Session, invoice: Invoice) -> bytes:
     return bytes(pdf.output())
 
 
-def _header(pdf: InvoicePdf, invoice: Invoice, company: str) -> None:
+def _header(pdf: InvoicePdf, invoice: Invoice, company: str, seller: dict[str, Any]) -> None:
     name, _, address = company.strip().partition("\n")
     pdf.use(14, bold=True)
     pdf.put(110, name)
@@ -80,16 +104,36 @@ def _header(pdf: InvoicePdf, invoice: Invoice, company: str) -> None:
     pdf.use(9)
     if address.strip():
         pdf.lines_of(address.strip(), 110)
+    elif seller.get("legal_name"):
+        pdf.lines_of("\n".join(_address(seller)), 110)
+    ids = [
+        f"{label}: {seller[key]}"
+        for key, label in (("vat_id", "VAT id"), ("registration_id", "Registration"))
+        if seller.get(key)
+    ]
+    if ids:
+        pdf.lines_of("   ".join(ids), 110)
     pdf.ln(4)
 
 
-def _parties(pdf: InvoicePdf, invoice: Invoice, customer: Customer) -> None:
+def _address(details: dict[str, Any]) -> list[str]:
+    town = " ".join(v for v in (details.get("postcode"), details.get("city")) if v)
+    found = (details.get("address_line1"), details.get("address_line2"), town)
+    return [v for v in (*found, details.get("country")) if v]
+
+
+def _parties(pdf: InvoicePdf, invoice: Invoice, customer: Customer, buyer: dict[str, Any]) -> None:
     top = pdf.get_y()
     pdf.use(10, bold=True)
     pdf.put(0, "Bill to")
     pdf.ln(6)
     pdf.use(10)
-    pdf.lines_of(customer.name, 90)
+    pdf.lines_of(buyer.get("legal_name") or customer.name, 90)
+    pdf.use(9)
+    for text in _address(buyer):
+        pdf.lines_of(text, 90)
+    if buyer.get("vat_id"):
+        pdf.lines_of(f"VAT id: {buyer['vat_id']}", 90)
     if customer.reference:
         pdf.lines_of(f"Reference: {customer.reference}", 90)
     bottom = pdf.get_y()
@@ -148,3 +192,8 @@ def _totals(pdf: InvoicePdf, invoice: Invoice) -> None:
         pdf.put(WIDTHS[2], label, border="T" if bold else "")
         pdf.put(WIDTHS[3], value, align="R", border="T" if bold else "")
         pdf.ln(7)
+    vat = vat_category(invoice.tax_category, invoice.tax_rate, invoice.tax_exemption_reason)
+    if vat.reason:
+        pdf.use(9)
+        code = f" ({vat.reason_code})" if vat.reason_code else ""
+        pdf.lines_of(f"{invoice.tax_name}: {vat.reason}{code}")

@@ -3,13 +3,13 @@ unit, periods as ISO 8601 UTC."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from carrierdesk.cdrs.schemas import iso_z
+from carrierdesk.cdrs.schemas import UtcTime
 from carrierdesk.invoices.amounts import to_minor
 from carrierdesk.models import Invoice
 from carrierdesk.validation import Input, at_most
@@ -17,6 +17,7 @@ from carrierdesk.validation import Input, at_most
 Timeframe = Literal["daily", "weekly", "monthly"]
 Status = Literal["issued", "paid", "void"]
 MAX_PERIODS = 366  # a year of daily invoices in one request
+MAX_PAYMENT_REFERENCE = 100  # a bank transfer's reference, a cheque number
 
 
 class GenerateIn(Input):
@@ -38,6 +39,23 @@ class VoidIn(Input):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+class MarkPaidIn(Input):
+    """POST /invoices/{id}/mark-paid (every field optional): the payment's date (today when
+    omitted; neither in the future nor before the invoice date) and its reference."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    paid_on: date | None = None
+    reference: Annotated[str | None, Field(max_length=MAX_PAYMENT_REFERENCE)] = None
+
+    @field_validator("reference")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value and ("\n" in value or "\r" in value):
+            raise ValueError("must be one line")
+        return value or None
+
+
 class LineOut(BaseModel):
     description: str
     calls: int
@@ -50,11 +68,11 @@ class InvoiceOut(BaseModel):
     number: str
     customer_id: int
     customer_name: str
-    timeframe: str
+    timeframe: Timeframe
     invoice_date: date
     due_date: date
-    period_start: datetime
-    period_end: datetime
+    period_start: UtcTime
+    period_end: UtcTime
     currency: str
     lines: list[LineOut]
     subtotal: str
@@ -63,14 +81,12 @@ class InvoiceOut(BaseModel):
     tax: str
     total: str
     status: Status
-    paid_at: datetime | None = None
-    voided_at: datetime | None = None
+    paid_at: UtcTime | None = None
+    paid_on: date | None = None
+    payment_reference: str | None = None
+    voided_at: UtcTime | None = None
     void_reason: str | None = None
-    created_at: datetime
-
-    @field_serializer("period_start", "period_end", "created_at", "paid_at", "voided_at")
-    def _time(self, value: datetime | None) -> str | None:
-        return iso_z(value) if value else None
+    created_at: UtcTime
 
     @classmethod
     def of(cls, invoice: Invoice, customer_name: str) -> InvoiceOut:
@@ -102,6 +118,8 @@ class InvoiceOut(BaseModel):
             total=str(to_minor(invoice.total, money)),
             status=invoice.status,
             paid_at=invoice.paid_at,
+            paid_on=invoice.paid_on,
+            payment_reference=invoice.payment_reference,
             voided_at=invoice.voided_at,
             void_reason=invoice.void_reason,
             created_at=invoice.created_at,
@@ -119,14 +137,10 @@ class InvoiceList(BaseModel):
 
 
 class Refusal(BaseModel):
-    period_start: datetime
-    period_end: datetime
+    period_start: UtcTime
+    period_end: UtcTime
     reason: str
     invoice_id: int | None = None
-
-    @field_serializer("period_start", "period_end")
-    def _time(self, value: datetime) -> str:
-        return iso_z(value)
 
 
 class GeneratedOut(BaseModel):

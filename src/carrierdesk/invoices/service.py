@@ -19,7 +19,7 @@ from carrierdesk.invoices.amounts import Amounts, LineSums, compute
 from carrierdesk.invoices.figures import daily_sums, destination_sums
 from carrierdesk.invoices.issuing import AUDITED, Pending, issue_all, load, reexamine_from
 from carrierdesk.invoices.period import Period
-from carrierdesk.invoices.schemas import GenerateIn
+from carrierdesk.invoices.schemas import GenerateIn, MarkPaidIn
 from carrierdesk.models import Customer, Invoice
 from carrierdesk.models.base import utcnow
 from carrierdesk.models.invoices import INVOICE_STATUSES
@@ -27,6 +27,7 @@ from carrierdesk.settings.schemas import Options
 from carrierdesk.settings.service import get_options
 from carrierdesk.summaries import periods
 from carrierdesk.summaries.refresh import refreshed_at
+from carrierdesk.webhooks import events as webhooks
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 1)
 _ALIGNMENT = {
@@ -222,21 +223,42 @@ def void(session: Session, principal: Principal, invoice_id: int, reason: str) -
     )
 
 
-def mark_paid(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+def mark_paid(
+    session: Session,
+    principal: Principal,
+    invoice_id: int,
+    data: MarkPaidIn | None = None,
+    today: date | None = None,
+) -> Invoice:
+    """Record the payment of an issued invoice: its date (today when not given; neither in the
+    future nor before the invoice date) and an optional reference, both audited."""
+    data = data or MarkPaidIn()
     invoice = _for_change(session, principal, invoice_id)
     if invoice.status != "issued":
         raise Conflict(
             f"Invoice {invoice.number} is {invoice.status}; only an issued invoice can be "
             "marked paid."
         )
+    today = today or utcnow().date()
+    paid_on = data.paid_on or today
+    if paid_on > today:
+        raise Invalid.field("paid_on", f"must not be in the future (today is {today.isoformat()})")
+    if paid_on < invoice.invoice_date:
+        raise Invalid.field(
+            "paid_on",
+            f"must not be before the invoice date ({invoice.invoice_date.isoformat()})",
+        )
+    reference = f" (reference {data.reference})" if data.reference else ""
     return _change(
         session,
         principal,
         invoice,
-        f"Invoice {invoice.number} marked paid",
+        f"Invoice {invoice.number} marked paid on {paid_on.isoformat()}{reference}",
         "invoice_paid",
         status="paid",
         paid_at=utcnow(),
+        paid_on=paid_on,
+        payment_reference=data.reference,
     )
 
 
@@ -268,4 +290,5 @@ def _change(
         before=before,
         after=snapshot(invoice, AUDITED),
     )
+    webhooks.invoice_changed(session, invoice)
     return invoice

@@ -17,10 +17,12 @@ from carrierdesk.customers.service import get_customer
 from carrierdesk.errors import Invalid
 from carrierdesk.invoices import auto, service
 from carrierdesk.invoices.amounts import to_minor
-from carrierdesk.invoices.api import pdf_response
-from carrierdesk.invoices.schemas import InvoiceOut, VoidIn
+from carrierdesk.invoices.api import pdf_response, ubl_response
+from carrierdesk.invoices.schemas import InvoiceOut, MarkPaidIn, VoidIn
 from carrierdesk.models import Customer, Invoice
+from carrierdesk.models.base import utcnow
 from carrierdesk.models.invoices import INVOICE_STATUSES
+from carrierdesk.notify.invoices import emails_of
 from carrierdesk.web.forms import (
     SubmittedForm,
     act,
@@ -156,6 +158,8 @@ def _view(
         "customer": db.get(Customer, invoice.customer_id),
         "errors": errors or {},
         "values": values or {},
+        "today": utcnow().date(),
+        "emails": emails_of(db, invoice.id),
     }
     return page(request, db, "invoices/view.html", context, 422 if errors else 200)
 
@@ -170,17 +174,37 @@ def invoice_pdf(invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
     return pdf_response(db, service.get_invoice(db, principal, invoice_id))
 
 
+@router.get("/invoices/{invoice_id}/ubl")
+def invoice_ubl(invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
+    return ubl_response(db, service.get_invoice(db, principal, invoice_id), "invoice")
+
+
+@router.get("/invoices/{invoice_id}/credit-note/ubl")
+def credit_note_ubl(invoice_id: RecordId, principal: WebReader, db: Db) -> Response:
+    return ubl_response(db, service.get_invoice(db, principal, invoice_id), "credit_note")
+
+
 @router.post("/invoices/{invoice_id}/mark-paid", response_class=HTMLResponse)
-def mark_paid(request: Request, invoice_id: RecordId, principal: WebWriter, db: Db) -> Response:
-    return act(
+def mark_paid(
+    request: Request, invoice_id: RecordId, form: SubmittedForm, principal: WebWriter, db: Db
+) -> Response:
+    """The Mark paid dialog's form: the payment date and an optional reference."""
+    values = {"paid_on": text(form, "paid_on") or None, "reference": text(form, "reference")}
+
+    def again(errors: dict[str, str]) -> Response:
+        invoice = service.get_invoice(db, principal, invoice_id)
+        return _view(request, db, invoice, errors, {**values, "mark_paid": True})
+
+    return save_form(
         db,
-        lambda: service.mark_paid(db, principal, invoice_id),
+        form,
+        MarkPaidIn,
+        values,
+        lambda data: service.mark_paid(db, principal, invoice_id, data),
         lambda invoice: redirect(
             f"/invoices/{invoice_id}", f"Invoice {invoice.number} marked paid."
         ),
-        lambda _exc, errors: _view(
-            request, db, service.get_invoice(db, principal, invoice_id), errors
-        ),
+        again,
     )
 
 

@@ -85,6 +85,12 @@ class Cdr(Base):
     rate: Mapped[Decimal | None] = mapped_column(Money6())
     charge: Mapped[Decimal] = mapped_column(Money6())
     cost: Mapped[Decimal] = mapped_column(Money6())
+    # What carrierdesk computed itself (bits of cdrs/rating.py: 1 the charge, 2 the destination
+    # and rate): what a re-rating may compute again. What the switch sent is never touched.
+    rated: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The provider the CDR named (providers.id), whose card rates its cost. No foreign key: a
+    # provider may be deleted without a scan of every CDR; re-rating then names it as gone.
+    provider_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class CdrKey(Base):
@@ -134,3 +140,26 @@ class SummaryState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     refreshed_at: Mapped[datetime | None]
+
+
+class KamailioCdr(Base):
+    """A call as the Kamailio of `carrierdesk sip kamailio-config` writes it at its end (times
+    as epoch seconds with microseconds, as Kamailio's $TV(Sn) gives them). The worker takes
+    each row once into `cdrs` (cdrs/kamailio.py) and deletes it; a row it cannot take keeps
+    the reason in `rejected` until an operator fixes the cause."""
+
+    __tablename__ = "kamailio_cdrs"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(String(255))
+    invite_at: Mapped[Decimal] = mapped_column(Numeric(17, 6))
+    answer_at: Mapped[Decimal | None] = mapped_column(Numeric(17, 6))
+    end_at: Mapped[Decimal] = mapped_column(Numeric(17, 6))
+    sip_code: Mapped[int] = mapped_column(SmallInteger)
+    sip_reason: Mapped[str | None] = mapped_column(String(100))
+    caller: Mapped[str | None] = mapped_column(String(64))
+    callee: Mapped[str] = mapped_column(String(64))
+    sip_user: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    ip_auth_id: Mapped[int | None] = mapped_column(Integer)
+    rejected: Mapped[str | None] = mapped_column(String(1000))

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Numeric, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carrierdesk.models.base import Base, Timestamps
+
+if TYPE_CHECKING:
+    from carrierdesk.models.rating import RateCard
 
 
 class Customer(Timestamps, Base):
@@ -20,3 +24,26 @@ class Customer(Timestamps, Base):
     channels: Mapped[int | None]
     invoice_schedule: Mapped[str] = mapped_column(String(10), default="none")
     invoice_due_days: Mapped[int] = mapped_column(default=30)
+    # Issued invoices are emailed, with their PDF, to the billing contacts (notify/invoices.py).
+    email_invoices: Mapped[bool] = mapped_column(default=True)
+    # The card its calls are rated from: in the customer's currency (customers/service.py).
+    rate_card_id: Mapped[int | None] = mapped_column(ForeignKey("rate_cards.id"), index=True)
+    # For the pages (the customer header names it); set rate_card_id, never this.
+    rate_card: Mapped[RateCard | None] = relationship(viewonly=True)
+    # The buyer of its e-invoices (EN 16931 BG-7) and how its invoices are taxed (issue 15).
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    vat_id: Mapped[str | None] = mapped_column(String(20))
+    invoice_email: Mapped[str | None] = mapped_column(String(320))
+    tax_category: Mapped[str] = mapped_column(
+        String(20), default="standard", server_default="standard"
+    )
+    tax_exemption_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# A reference is unique whatever its case ("acme-001" and "ACME-001" are one reference).
+Index("uq_customers_reference_lower", func.lower(Customer.reference), unique=True)

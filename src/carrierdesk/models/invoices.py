@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from carrierdesk.models.base import Base, Timestamps
+from carrierdesk.models.base import Base, JSONType, Timestamps
 from carrierdesk.models.cdrs import Money6
 
 INVOICE_STATUSES = ("issued", "paid", "void")
@@ -55,9 +56,19 @@ class Invoice(Timestamps, Base):
     summary_connected: Mapped[int] = mapped_column(Integer)
     summary_billed_duration: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="issued", index=True)
-    paid_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]  # when it was marked paid
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the payment's date, as told
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(500))
+    # As issued (issue 15): the customer's tax category and the parties' details then, so a
+    # later edit of the customer or of Settings › Invoicing never changes this invoice.
+    tax_category: Mapped[str] = mapped_column(
+        String(20), default="standard", server_default="standard"
+    )
+    tax_exemption_reason: Mapped[str | None] = mapped_column(String(200))
+    seller: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    buyer: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         order_by="InvoiceLine.position", cascade="all, delete-orphan"

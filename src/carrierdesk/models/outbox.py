@@ -38,5 +38,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     customer_id: Mapped[int | None] = mapped_column(index=True)
     contact_id: Mapped[int | None]
+    # The invoice whose PDF is attached, rendered when the message is delivered.
+    invoice_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

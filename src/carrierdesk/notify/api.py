@@ -22,9 +22,10 @@ router = APIRouter(tags=["outbox"], route_class=TransactionRoute)
 
 
 class OutboxOut(BaseModel):
-    """A message of the outbox. Secrets in it (a generated password, a one-time link or code)
-    are masked as ••••••••; `revealable` says an admin may still reveal them (until the message
-    is delivered), with POST /outbox/{id}/reveal."""
+    """A message of the outbox (kind `email` or `sms`; status pending, held, sent, failed, or
+    cancelled: an invoice email whose invoice was voided first). Secrets in it (a generated
+    password, a one-time link or code) are masked as ••••••••; `revealable` says an admin may
+    still reveal them (until the message is delivered), with POST /outbox/{id}/reveal."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -38,6 +39,7 @@ class OutboxOut(BaseModel):
     last_error: str | None
     customer_id: int | None
     contact_id: int | None
+    invoice_id: int | None = None  # an invoice email: the invoice whose PDF it carries
     created_at: datetime
     sent_at: datetime | None
     revealable: bool
@@ -48,8 +50,10 @@ class OutboxList(BaseModel):
     total: int
 
 
-@router.get("/outbox", response_model=OutboxList, responses=READ)
-def outbox(
+@router.get(
+    "/outbox", response_model=OutboxList, responses=READ, summary="List the outbox (the Email Log)"
+)
+def list_outbox_messages(
     page: Paging,
     principal: ApiReader,
     db: Db,
@@ -69,8 +73,15 @@ def outbox(
     return OutboxList(items=[OutboxOut.model_validate(r) for r in rows], total=total)
 
 
-@router.post("/outbox/{message_id}/reveal", response_model=OutboxOut, responses=WRITE)
-def reveal(message_id: RecordId, response: Response, principal: ApiWriter, db: Db) -> OutboxOut:
+@router.post(
+    "/outbox/{message_id}/reveal",
+    response_model=OutboxOut,
+    responses=WRITE,
+    summary="Reveal the secrets of an undelivered message",
+)
+def reveal_outbox_message(
+    message_id: RecordId, response: Response, principal: ApiWriter, db: Db
+) -> OutboxOut:
     """Admins only: the message with its secrets, to pass a reset or verification link on when
     no SMTP server is configured. Recorded in the audit log (without the secret); 409 once the
     message is delivered (its secrets are no longer kept) or when it holds none."""

@@ -16,7 +16,8 @@ from carrierdesk.audit.service import record
 from carrierdesk.auth.principals import SYSTEM
 from carrierdesk.config import get_settings
 from carrierdesk.db import is_postgres
-from carrierdesk.models import OutboxMessage
+from carrierdesk.invoices.pdf import render_pdf
+from carrierdesk.models import Invoice, OutboxMessage
 from carrierdesk.models.base import utcnow
 from carrierdesk.notify.service import forget_secrets
 
@@ -57,8 +58,11 @@ def deliver_due(session: Session) -> int:
 
 
 def _send_one(session: Session, smtp: smtplib.SMTP, message: OutboxMessage) -> int:
+    email = _email(message)
+    if message.invoice_id is not None and not _attach_invoice(session, message, email):
+        return 0
     try:
-        smtp.send_message(_email(message))
+        smtp.send_message(email)
     except smtplib.SMTPException as exc:
         _failed(message, str(exc))
         return 0
@@ -76,6 +80,34 @@ def _send_one(session: Session, smtp: smtplib.SMTP, message: OutboxMessage) -> i
         message=f"Email '{message.subject}' sent to {message.to}",
     )
     return 1
+
+
+def _attach_invoice(session: Session, message: OutboxMessage, email: EmailMessage) -> bool:
+    """Attach the invoice's PDF, rendered now from the invoice (it never changes once issued);
+    an invoice voided since the message was queued cancels the message instead."""
+    invoice = session.get(Invoice, message.invoice_id)
+    if invoice is None or invoice.status == "void":
+        number = invoice.number if invoice else f"#{message.invoice_id}"
+        message.status, message.last_error = "cancelled", f"Invoice {number} was voided."
+        record(
+            session,
+            SYSTEM,
+            "email_cancelled",
+            table="outbox",
+            record_id=message.id,
+            customer_id=message.customer_id,
+            contact_id=message.contact_id,
+            message=f"Email '{message.subject}' to {message.to} not sent: "
+            f"invoice {number} was voided before it left",
+        )
+        return False
+    email.add_attachment(
+        render_pdf(session, invoice),
+        maintype="application",
+        subtype="pdf",
+        filename=f"{invoice.number.replace('/', '-')}.pdf",
+    )
+    return True
 
 
 def _failed(message: OutboxMessage, error: str) -> None:

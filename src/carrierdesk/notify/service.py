@@ -34,6 +34,20 @@ from carrierdesk.notify.templates import Rendered, render
 SECRET_MASK = "••••••••"
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A message to queue: a template, its context and whom it is for (see `queue`)."""
+
+    kind: Literal["email", "sms"]
+    to: str
+    template: str
+    context: dict[str, Any]
+    secrets: list[str] | None = None
+    customer_id: int | None = None
+    contact_id: int | None = None
+    invoice_id: int | None = None  # its PDF is attached when the message is delivered
+
+
 def queue(
     session: Session,
     principal: Principal,
@@ -48,19 +62,45 @@ def queue(
 ) -> OutboxMessage:
     """Render a template and store the message for the worker to deliver. `secrets` are the
     values in `context` that grant access (a password, a link's token, a code)."""
-    values = sorted({s for s in secrets or [] if s}, key=len, reverse=True)
-    real = _shaped(kind, render(template, context))
+    draft = Draft(kind, to, template, context, secrets, customer_id, contact_id)
+    [message] = queue_all(session, principal, [draft])
+    return message
+
+
+def queue_all(session: Session, principal: Principal, drafts: list[Draft]) -> list[OutboxMessage]:
+    """`queue` for many messages at once (the invoice emails of a whole auto-generation): one
+    batched insert of the messages, then their audit entries."""
+    messages = [_message(draft) for draft in drafts]
+    session.add_all(messages)
+    session.flush()
+    for draft, message in zip(drafts, messages, strict=True):
+        shown = message.masked["subject"] if message.masked else message.subject
+        what = f"Email '{shown}'" if draft.kind == "email" else f"SMS ({draft.template})"
+        record_change(
+            session,
+            principal,
+            message,
+            f"{draft.kind}_queued",
+            f"{what} to {draft.to} ({message.status})",
+        )
+    return messages
+
+
+def _message(draft: Draft) -> OutboxMessage:
+    values = sorted({s for s in draft.secrets or [] if s}, key=len, reverse=True)
+    real = _shaped(draft.kind, render(draft.template, draft.context))
     masked = real
     if values:
         masked = _scrubbed(
-            _shaped(kind, render(template, _masked_context(context, values))), values
+            _shaped(draft.kind, render(draft.template, _masked_context(draft.context, values))),
+            values,
         )
     # With no SMTP server configured, mail is kept for the Email Log instead of sent; SMS are
     # kept until an SMS gateway is configured.
-    deliverable = kind == "email" and get_settings().smtp_url
-    message = OutboxMessage(
-        kind=kind,
-        to=to,
+    deliverable = draft.kind == "email" and get_settings().smtp_url
+    return OutboxMessage(
+        kind=draft.kind,
+        to=draft.to,
         subject=real.subject,
         body=real.text,
         body_html=real.html,
@@ -68,16 +108,10 @@ def queue(
         masked=None if masked == real else _as_dict(masked),
         status="pending" if deliverable else "held",
         next_attempt_at=utcnow(),
-        customer_id=customer_id,
-        contact_id=contact_id,
+        customer_id=draft.customer_id,
+        contact_id=draft.contact_id,
+        invoice_id=draft.invoice_id,
     )
-    session.add(message)
-    session.flush()
-    what = f"Email '{masked.subject}'" if kind == "email" else f"SMS ({template})"
-    record_change(
-        session, principal, message, f"{kind}_queued", f"{what} to {to} ({message.status})"
-    )
-    return message
 
 
 def message_contact(
@@ -202,6 +236,7 @@ class MessageView:
     last_error: str | None
     customer_id: int | None
     contact_id: int | None
+    invoice_id: int | None
     created_at: datetime
     sent_at: datetime | None
     revealable: bool
@@ -230,6 +265,7 @@ def _view(message: OutboxMessage, *, reveal: bool = False) -> MessageView:
         last_error=message.last_error,
         customer_id=message.customer_id,
         contact_id=message.contact_id,
+        invoice_id=message.invoice_id,
         created_at=message.created_at,
         sent_at=message.sent_at,
         revealable=message.masked is not None,

@@ -1,4 +1,5 @@
-"""Control Panel: the Email Log (the outbox), its secrets masked; an admin's Reveal."""
+"""Control Panel: the Email Log (the outbox: every email and SMS, filtered by kind and
+recipient), its secrets masked; an admin's Reveal."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader
 
 router = APIRouter(route_class=TransactionRoute, include_in_schema=False)
 PAGE_SIZE = 50
+KINDS = {"email": "Email", "sms": "SMS"}
 
 
 @router.get("/email-log", response_class=HTMLResponse)
 def email_log(
-    request: Request, principal: WebReader, db: Db, to: str = "", offset: int = 0
+    request: Request,
+    principal: WebReader,
+    db: Db,
+    to: str = "",
+    kind: str = "",
+    offset: int = 0,
 ) -> Response:
-    return _email_log(request, db, principal, to, offset)
+    return _email_log(request, db, principal, to, kind, offset)
 
 
 @router.post("/email-log/{message_id}/reveal", response_class=HTMLResponse)
@@ -36,6 +43,7 @@ def reveal(
         db,
         principal,
         text(form, "to"),
+        text(form, "kind"),
         int(offset) if offset.isdigit() and len(offset) < 10 else 0,
         revealed,
     )
@@ -48,12 +56,14 @@ def _email_log(
     db: Session,
     principal: Principal,
     to: str,
+    kind: str,
     offset: int,
     revealed: service.MessageView | None = None,
 ) -> Response:
     offset = max(offset, 0)
+    kind = kind if kind in KINDS else ""
     rows, total = service.list_messages(
-        db, principal, kind="email", to=to or None, limit=PAGE_SIZE, offset=offset
+        db, principal, kind=kind or None, to=to or None, limit=PAGE_SIZE, offset=offset
     )
     if revealed is not None:
         shown = [revealed if r.id == revealed.id else r for r in rows]
@@ -63,9 +73,11 @@ def _email_log(
         "rows": rows,
         "total": total,
         "to": to,
+        "kind": kind,
+        "kinds": KINDS,
         "limit": PAGE_SIZE,
         "offset": offset,
-        "query": urlencode({"to": to}),
+        "query": urlencode({"to": to, "kind": kind}),
         "can_reveal": principal.role == "admin",
         "revealed_id": revealed.id if revealed is not None else None,
     }

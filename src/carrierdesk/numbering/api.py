@@ -11,8 +11,13 @@ from carrierdesk.web.problems import READ, WRITE
 router = APIRouter(tags=["numbering"], route_class=TransactionRoute)
 
 
-@router.get("/customers/{customer_id}/number-blocks", response_model=BlockList, responses=READ)
-def list_blocks(customer_id: RecordId, principal: ApiReader, db: Db) -> BlockList:
+@router.get(
+    "/customers/{customer_id}/number-blocks",
+    response_model=BlockList,
+    responses=READ,
+    summary="List a customer's number blocks",
+)
+def list_number_blocks(customer_id: RecordId, principal: ApiReader, db: Db) -> BlockList:
     blocks = service.list_blocks(db, principal, customer_id)
     return BlockList(items=[BlockOut.model_validate(b) for b in blocks], total=len(blocks))
 
@@ -24,20 +29,25 @@ def list_blocks(customer_id: RecordId, principal: ApiReader, db: Db) -> BlockLis
     responses=WRITE,
     summary="Assign the next available block",
 )
-def assign_block(customer_id: RecordId, principal: ApiWriter, db: Db) -> BlockOut:
+def assign_number_block(customer_id: RecordId, principal: ApiWriter, db: Db) -> BlockOut:
     return BlockOut.model_validate(service.assign_block(db, principal, customer_id))
 
 
-@router.delete("/number-blocks/{block_id}", status_code=204, responses=WRITE)
-def delete_block(block_id: RecordId, principal: ApiWriter, db: Db) -> Response:
+@router.delete(
+    "/number-blocks/{block_id}", status_code=204, responses=WRITE, summary="Delete a number block"
+)
+def delete_number_block(block_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.delete_block(db, principal, block_id)
     return Response(status_code=204)
 
 
 @router.get(
-    "/customers/{customer_id}/extensions/free", response_model=FreeExtensions, responses=READ
+    "/customers/{customer_id}/extensions/free",
+    response_model=FreeExtensions,
+    responses=READ,
+    summary="List a customer's free extensions",
 )
-def free(
+def list_free_extensions(
     customer_id: RecordId,
     principal: ApiReader,
     db: Db,

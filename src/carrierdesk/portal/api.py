@@ -19,22 +19,42 @@ class PortalLink(BaseModel):
     url: str
 
 
-@router.post("/contacts/{contact_id}/portal-login", response_model=PortalLink, responses=WRITE)
-def portal_login(contact_id: RecordId, principal: ApiWriter, db: Db) -> PortalLink:
+@router.post(
+    "/contacts/{contact_id}/portal-login",
+    response_model=PortalLink,
+    responses=WRITE,
+    summary="A one-time link that opens the portal as the contact",
+)
+def create_portal_login(contact_id: RecordId, principal: ApiWriter, db: Db) -> PortalLink:
     return PortalLink(url=service.portal_login_link(db, principal, contact_id))
 
 
-@router.get("/me", response_model=ContactOut, responses=READ)
-def my_profile(principal: ApiReader, db: Db) -> ContactOut:
+@router.get(
+    "/me",
+    response_model=ContactOut,
+    responses=READ,
+    summary="Get the calling contact's own profile",
+)
+def get_my_profile(principal: ApiReader, db: Db) -> ContactOut:
     return to_out(service.me(db, principal), principal)
 
 
-@router.patch("/me", response_model=ContactOut, responses=WRITE)
+@router.patch(
+    "/me",
+    response_model=ContactOut,
+    responses=WRITE,
+    summary="Change the calling contact's own profile",
+)
 def update_my_profile(body: ProfileUpdate, principal: ApiWriter, db: Db) -> ContactOut:
     return to_out(service.update_profile(db, principal, body), principal)
 
 
-@router.post("/me/password", status_code=204, responses=WRITE)
+@router.post(
+    "/me/password",
+    status_code=204,
+    responses=WRITE,
+    summary="Change the calling contact's own password",
+)
 def change_my_password(body: PasswordUpdate, principal: ApiWriter, db: Db) -> Response:
     service.change_password(db, principal, body)
     return Response(status_code=204)

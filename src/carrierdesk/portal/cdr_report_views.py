@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from carrierdesk.cdrs import reports
 from carrierdesk.cdrs.fields import REPORT_COLUMNS
 from carrierdesk.errors import Invalid
+from carrierdesk.invoices.figures import first_call_hour
 from carrierdesk.models.base import utcnow
 from carrierdesk.portal.web import PortalRoute, portal_page
 from carrierdesk.web.downloads import csv_download
@@ -18,22 +19,28 @@ from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
 # What the carrier pays for a call is not the customer's to see (as on the portal's Summary).
-CUSTOMER_COLUMNS = ",".join(c for c in REPORT_COLUMNS if c != "cost")
+CUSTOMER_COLUMNS = ",".join(c for c in REPORT_COLUMNS if c not in ("cost", "provider"))
 MONTHS_OFFERED = 24
 
 
 @router.get("/cdr-reports", response_class=HTMLResponse)
 def cdr_reports(request: Request, principal: PortalContact, db: Db) -> Response:
     """A day or a month to download (the dashboard's Summary offers its rows' too)."""
+    assert principal.customer_id is not None
     today = utcnow().date()
-    context = {"section": "cdr-reports", "today": today, "months": _recent_months(today)}
+    first = first_call_hour(db, principal.customer_id)
+    first_day = first.date() if first else today
+    months = _months(first_day, today)
+    context = {"section": "cdr-reports", "today": today, "first_day": first_day, "months": months}
     return portal_page(request, db, "portal/cdr_reports.html", context)
 
 
-def _recent_months(today: date) -> list[date]:
-    """The first days of this month and the months before it, newest first."""
+def _months(first: date, today: date) -> list[date]:
+    """The first days of the months from this one back to the customer's first call (at
+    most MONTHS_OFFERED), newest first: never a month before there was anything to report."""
     index = today.year * 12 + today.month - 1
-    return [date((index - n) // 12, (index - n) % 12 + 1, 1) for n in range(MONTHS_OFFERED)]
+    count = min(MONTHS_OFFERED, max(1, index - (first.year * 12 + first.month - 1) + 1))
+    return [date((index - n) // 12, (index - n) % 12 + 1, 1) for n in range(count)]
 
 
 @router.get("/cdrs.csv")

@@ -1,6 +1,6 @@
 """The Customer Portal's invoices (PRODUCT.md §10): the contact's customer's invoices, one
-invoice with its lines, and its PDF. The invoice services scope every read to the contact's
-own customer: another customer's invoice is not found."""
+invoice with its lines, its PDF (Factur-X) and its UBL e-invoice. The invoice services scope
+every read to the contact's own customer: another customer's invoice is not found."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from carrierdesk.invoices import service
 from carrierdesk.invoices.amounts import to_minor
-from carrierdesk.invoices.api import pdf_response
+from carrierdesk.invoices.api import pdf_response, ubl_response
 from carrierdesk.invoices.schemas import InvoiceOut
 from carrierdesk.portal.web import PortalRoute, portal_page
 from carrierdesk.web.http import Db, PortalContact, RecordId
@@ -50,3 +50,13 @@ def invoice(request: Request, invoice_id: RecordId, principal: PortalContact, db
 @router.get("/invoices/{invoice_id}/pdf")
 def invoice_pdf(invoice_id: RecordId, principal: PortalContact, db: Db) -> Response:
     return pdf_response(db, service.get_invoice(db, principal, invoice_id))
+
+
+@router.get("/invoices/{invoice_id}/ubl")
+def invoice_ubl(invoice_id: RecordId, principal: PortalContact, db: Db) -> Response:
+    return ubl_response(db, service.get_invoice(db, principal, invoice_id), "invoice")
+
+
+@router.get("/invoices/{invoice_id}/credit-note/ubl")
+def credit_note_ubl(invoice_id: RecordId, principal: PortalContact, db: Db) -> Response:
+    return ubl_response(db, service.get_invoice(db, principal, invoice_id), "credit_note")

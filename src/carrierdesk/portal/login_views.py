@@ -156,7 +156,11 @@ def forgot_password(request: Request, db: Db, email: str = Form("")) -> Response
 
 @router.get("/reset-password", response_class=HTMLResponse)
 def reset_password_page(request: Request, db: Db, token: str = "") -> Response:
-    return portal_page(request, db, "portal/reset_password.html", {"token": token})
+    """The form, or at once (before anything is typed) the news that the link is used up,
+    expired or unknown, with the way to ask for a new one."""
+    expired = not service.reset_link_is_valid(db, token)
+    context = {"token": "" if expired else token, "expired": expired}
+    return portal_page(request, db, "portal/reset_password.html", context)
 
 
 @router.post("/reset-password", response_class=HTMLResponse)

@@ -10,12 +10,23 @@ from sqlalchemy.orm import Session
 
 from carrierdesk.auth import totp, twofactor
 from carrierdesk.auth.principals import Principal
-from carrierdesk.errors import AppError, Forbidden, Invalid, NotFound
+from carrierdesk.errors import AppError, Forbidden, NotFound
 from carrierdesk.models import Contact
 from carrierdesk.portal import service
 from carrierdesk.portal.schemas import PasswordUpdate, ProfileUpdate
-from carrierdesk.portal.web import PortalRoute, portal_page, refused, secret
-from carrierdesk.web.forms import FORM_ERRORS, SubmittedForm, optional, parse, redirect, text
+from carrierdesk.portal.web import PortalRoute, portal_page, refused
+from carrierdesk.web.forms import (
+    FORM_ERRORS,
+    SubmittedForm,
+    kept_once,
+    optional,
+    parse,
+    redirect,
+    secret,
+    show_once,
+    shown_once,
+    text,
+)
 from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(prefix="/portal/profile", route_class=PortalRoute, include_in_schema=False)
@@ -31,6 +42,7 @@ FIELDS = (
     "password",
 )
 HERE = "/portal/profile"
+RECOVERY_CODES = "cd_recovery_codes"  # the cookie that carries them to the page, once
 
 
 def _context(
@@ -63,7 +75,10 @@ def _refused(
 
 @router.get("", response_class=HTMLResponse)
 def profile(request: Request, principal: PortalContact, db: Db) -> Response:
-    return _profile(request, db, principal)
+    codes = kept_once(request, RECOVERY_CODES)
+    response = _profile(request, db, principal, recovery_codes=codes)
+    shown_once(request, response, RECOVERY_CODES, HERE)
+    return response
 
 
 @router.post("", response_class=HTMLResponse)
@@ -98,10 +113,8 @@ def change_password(
 ) -> Response:
     new, again = secret(form, "new_password"), secret(form, "confirm_password")
     try:
-        if new != again:
-            raise Invalid.field("confirm_password", "does not match the new password")
         body = {"current_password": secret(form, "current_password"), "new_password": new}
-        service.change_password(db, principal, PasswordUpdate.model_validate(body))
+        service.change_password(db, principal, PasswordUpdate.model_validate(body), again)
     except AppError as exc:
         return _refused(request, db, principal, exc)
     return redirect(HERE, "Your password was changed; your other sessions have ended.")
@@ -136,7 +149,9 @@ def confirm_totp(
         codes = twofactor.confirm(db, principal, text(form, "code"))
     except AppError as exc:
         return _refused(request, db, principal, exc)
-    return _profile(request, db, principal, recovery_codes=codes)
+    response = redirect(f"{HERE}#two-factor", "Two-factor authentication is on.")
+    show_once(response, RECOVERY_CODES, codes, HERE)  # shown by the page redirected to
+    return response
 
 
 @router.post("/totp/disable", response_class=HTMLResponse)

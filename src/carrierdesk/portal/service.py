@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record_change
 from carrierdesk.auth import onetime
 from carrierdesk.auth.login import may_log_in
-from carrierdesk.auth.passwords import check_policy, verify_password
+from carrierdesk.auth.passwords import check_password_change, check_policy, verify_password
 from carrierdesk.auth.principals import Principal
 from carrierdesk.auth.service import start_session
 from carrierdesk.config import portal_url
@@ -38,14 +38,17 @@ def update_profile(session: Session, principal: Principal, data: ProfileUpdate) 
     return apply_update(session, principal, contact, change)
 
 
-def change_password(session: Session, principal: Principal, data: PasswordUpdate) -> None:
-    """Old password required; the policy; a confirmation email; every other session ends."""
+def change_password(
+    session: Session, principal: Principal, data: PasswordUpdate, confirm: str | None = None
+) -> None:
+    """Old password required; the policy; a confirmation email; every other session ends.
+    Every reason for a refusal is named at once (`confirm`: the new password typed again)."""
     _not_impersonating(principal, "password")
     contact = me(session, principal)
-    if not verify_password(contact.password_hash, data.current_password):
-        raise Invalid.field("current_password", "is not your current password")
-    if data.new_password == data.current_password:
-        raise Invalid.field("new_password", "must differ from the current password")
+    current_ok = verify_password(contact.password_hash, data.current_password)
+    check_password_change(
+        current_ok, data.current_password, data.new_password, confirm, contact.email
+    )
     _set_password(session, principal, contact, data.new_password, keep=principal.session_id)
 
 
@@ -65,6 +68,10 @@ def request_password_reset(session: Session, email: str, ip: str | None) -> None
     message_contact(
         session, actor, contact, "contact_reset_link", extra={"link": link}, secrets=[raw]
     )
+
+
+def reset_link_is_valid(session: Session, raw: str) -> bool:
+    return bool(raw) and onetime.link_is_valid(session, "password_reset", raw)
 
 
 def reset_password(session: Session, raw: str, new_password: str, ip: str | None) -> Contact:

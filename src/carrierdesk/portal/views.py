@@ -27,7 +27,7 @@ from carrierdesk.web.http import Db, PortalContact
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 pages = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
-Timeframe = Literal["24h", "daily", "monthly"]
+Timeframe = Literal["24h", "daily", "weekly", "monthly"]  # the Control Panel's tabs
 TIMEFRAMES: tuple[str, ...] = Timeframe.__args__  # type: ignore[attr-defined]
 LISTED = 1000  # a customer's SIP users or rooms shown on one page
 # The customer's side of a Summary: the carrier's cost and profit are not theirs to see.

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from carrierdesk.errors import AppError
 from carrierdesk.portal import service
@@ -55,12 +54,6 @@ def portal_page(
     contact = service.me(db, principal) if principal is not None else None
     full = {"contact": contact, "section": "", **(context or {})}
     return page(request, db, name, full, status_code=status_code)
-
-
-def secret(form: FormData, name: str) -> str:
-    """A password as typed: never stripped (spaces may be part of it)."""
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def refused(

@@ -18,8 +18,13 @@ from carrierdesk.web.problems import READ, WRITE
 router = APIRouter(tags=["scheduled changes"], route_class=TransactionRoute)
 
 
-@router.get("/scheduled-changes", response_model=ScheduledChangeList, responses=READ)
-def list_changes(
+@router.get(
+    "/scheduled-changes",
+    response_model=ScheduledChangeList,
+    responses=READ,
+    summary="List scheduled changes (the Delay Log)",
+)
+def list_scheduled_changes(
     page: Paging,
     principal: ApiReader,
     db: Db,
@@ -32,7 +37,12 @@ def list_changes(
     return ScheduledChangeList(items=[ScheduledChangeOut.of(r) for r in rows], total=total)
 
 
-@router.delete("/scheduled-changes/{change_id}", status_code=204, responses=WRITE)
-def cancel(change_id: RecordId, principal: ApiWriter, db: Db) -> Response:
+@router.delete(
+    "/scheduled-changes/{change_id}",
+    status_code=204,
+    responses=WRITE,
+    summary="Cancel a pending scheduled change",
+)
+def cancel_scheduled_change(change_id: RecordId, principal: ApiWriter, db: Db) -> Response:
     service.cancel(db, principal, change_id)
     return Response(status_code=204)

@@ -21,6 +21,7 @@ from carrierdesk.db import is_postgres, page_of
 from carrierdesk.errors import AppError, Conflict, Invalid, NotFound
 from carrierdesk.models import ScheduledChange
 from carrierdesk.models.base import utcnow
+from carrierdesk.webhooks import events as webhooks
 
 # (session, principal, target_id, customer_id, payload) -> id of the record changed or created
 Applier = Callable[[Session, Principal, int | None, int | None, dict[str, Any]], int]
@@ -163,6 +164,7 @@ def _apply_one(session: Session, change: ScheduledChange) -> None:
     else:
         change.status = "applied"
     change.applied_at = utcnow()
+    webhooks.scheduled_change_settled(session, change)
 
 
 def _describe(exc: AppError) -> str:

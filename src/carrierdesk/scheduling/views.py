@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from carrierdesk.auth.principals import Principal
-from carrierdesk.scheduling import service
+from carrierdesk.scheduling import diff, service
 from carrierdesk.scheduling.schemas import ScheduledChangeOut
 from carrierdesk.web.forms import SubmittedForm, act, page, redirect
 from carrierdesk.web.http import Db, RecordId, TransactionRoute, WebReader, WebWriter
@@ -41,6 +41,8 @@ def _delay_log(
         "section": "delay-log",
         # The payload as the API shows it: never a password or its hash.
         "rows": [ScheduledChangeOut.of(r) for r in rows],
+        "lines": diff.described(db, rows),
+        "customers": diff.customer_names(db, rows),
         "total": total,
         "status": status,
         "statuses": service.STATUSES,

@@ -11,12 +11,19 @@ from carrierdesk.web.problems import READ, WRITE
 router = APIRouter(tags=["settings"], route_class=TransactionRoute)
 
 
-@router.get("/settings/options", response_model=Options, responses=READ)
+@router.get(
+    "/settings/options", response_model=Options, responses=READ, summary="Get Settings › Options"
+)
 def get_options(principal: ApiReader, db: Db) -> Options:
     require_staff(principal, "read")
     return service.get_options(db)
 
 
-@router.patch("/settings/options", response_model=Options, responses=WRITE)
+@router.patch(
+    "/settings/options",
+    response_model=Options,
+    responses=WRITE,
+    summary="Change Settings › Options",
+)
 def update_options(body: OptionsPatch, principal: ApiWriter, db: Db) -> Options:
     return service.update_options(db, principal, body)

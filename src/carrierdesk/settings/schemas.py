@@ -4,6 +4,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carrierdesk.invoices.einvoice.fields import (
+    Bic,
+    Country,
+    Email,
+    Iban,
+    PartyText,
+    Postcode,
+    ShortText,
+    VatId,
+)
 from carrierdesk.validation import Input
 
 # Invoice options (issue 5): printed on every invoice and its number.
@@ -29,6 +39,18 @@ class Options(BaseModel):
     invoice_tax_name: TaxName = "Tax"
     invoice_company_text: InvoiceText = ""
     invoice_payment_text: InvoiceText = ""
+    # Settings › Invoicing: the seller of every e-invoice (EN 16931 BG-4), unset by default.
+    seller_legal_name: PartyText = None
+    seller_address_line1: PartyText = None
+    seller_address_line2: PartyText = None
+    seller_city: ShortText = None
+    seller_postcode: Postcode = None
+    seller_country: Country = None
+    seller_vat_id: VatId = None
+    seller_registration_id: ShortText = None
+    seller_iban: Iban = None
+    seller_bic: Bic = None
+    seller_email: Email = None
 
 
 class OptionsPatch(Input):
@@ -47,3 +69,17 @@ class OptionsPatch(Input):
     invoice_tax_name: TaxName | None = None
     invoice_company_text: InvoiceText | None = None
     invoice_payment_text: InvoiceText | None = None
+    seller_legal_name: PartyText = None
+    seller_address_line1: PartyText = None
+    seller_address_line2: PartyText = None
+    seller_city: ShortText = None
+    seller_postcode: Postcode = None
+    seller_country: Country = None
+    seller_vat_id: VatId = None
+    seller_registration_id: ShortText = None
+    seller_iban: Iban = None
+    seller_bic: Bic = None
+    seller_email: Email = None
+
+
+SELLER_FIELDS = tuple(name for name in Options.model_fields if name.startswith("seller_"))

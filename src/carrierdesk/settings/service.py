@@ -9,10 +9,10 @@ from carrierdesk.audit.service import record
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
 from carrierdesk.models import OptionRow
-from carrierdesk.settings.schemas import Options, OptionsPatch
+from carrierdesk.settings.schemas import SELLER_FIELDS, Options, OptionsPatch
 
 # Options that may be cleared back to "unset" by sending null.
-NULLABLE = {"number_range_start", "block_size"}
+NULLABLE = {"number_range_start", "block_size", *SELLER_FIELDS}
 
 
 def get_options(session: Session) -> Options:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.settings import service
-from carrierdesk.settings.schemas import OptionsPatch
+from carrierdesk.settings.schemas import SELLER_FIELDS, OptionsPatch
 from carrierdesk.web.forms import SubmittedForm, checkbox, optional, page, redirect, save_form, text
 from carrierdesk.web.http import Db, TransactionRoute, WebReader
 
@@ -65,5 +65,35 @@ def save_options(request: Request, form: SubmittedForm, principal: WebReader, db
         fields,
         lambda data: service.update_options(db, principal, data),
         lambda _options: redirect("/settings/options", "Options saved."),
+        again,
+    )
+
+
+@router.get("/settings/invoicing", response_class=HTMLResponse)
+def invoicing_page(request: Request, principal: WebReader, db: Db) -> Response:
+    """Settings › Invoicing: the seller on every e-invoice."""
+    require_staff(principal, "admin")
+    options = service.get_options(db).model_dump()
+    values = {k: options[k] or "" for k in SELLER_FIELDS}
+    context = {"section": "settings", "tab": "invoicing", "values": values}
+    return page(request, db, "settings/invoicing.html", context)
+
+
+@router.post("/settings/invoicing", response_class=HTMLResponse)
+def save_invoicing(request: Request, form: SubmittedForm, principal: WebReader, db: Db) -> Response:
+    require_staff(principal, "admin")
+
+    def again(errors: dict[str, str]) -> Response:
+        values = {k: v for k, v in form.items() if k != "csrf_token"}
+        context = {"section": "settings", "tab": "invoicing", "values": values, "errors": errors}
+        return page(request, db, "settings/invoicing.html", context, 422)
+
+    return save_form(
+        db,
+        form,
+        OptionsPatch,
+        {k: optional(form, k) for k in SELLER_FIELDS},
+        lambda data: service.update_options(db, principal, data),
+        lambda _options: redirect("/settings/invoicing", "Invoicing details saved."),
         again,
     )

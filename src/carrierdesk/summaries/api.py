@@ -15,7 +15,12 @@ from carrierdesk.web.problems import READ
 router = APIRouter(tags=["summaries"], route_class=TransactionRoute)
 
 
-@router.get("/customers/{customer_id}/summary", response_model=SummaryOut, responses=READ)
+@router.get(
+    "/customers/{customer_id}/summary",
+    response_model=SummaryOut,
+    responses=READ,
+    summary="Get a customer's Summary per period",
+)
 def get_summary(
     customer_id: RecordId,
     principal: ApiReader,
@@ -29,7 +34,12 @@ def get_summary(
     return SummaryOut.of(summary)
 
 
-@router.post("/summary/refresh", response_model=RefreshOut, responses=READ)
+@router.post(
+    "/summary/refresh",
+    response_model=RefreshOut,
+    responses=READ,
+    summary="Bring the summaries up to date now",
+)
 def refresh_summaries(principal: ApiWriter, db: Db) -> RefreshOut:
     """Answers when the summaries are up to date with every CDR stored before the call."""
     return RefreshOut(refreshed_at=service.refresh_now(db, principal))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, SerializerFunctionWrapHandler, field_serializer, model_serializer
+from pydantic import BaseModel, Field, field_serializer
 
-from carrierdesk.cdrs.schemas import iso_z
+from carrierdesk.cdrs.schemas import UtcTime
 from carrierdesk.invoices.coverage import InvoiceMarkOut
 from carrierdesk.summaries.service import Summary, Sums
 
@@ -33,22 +32,16 @@ class Figures(BaseModel):
 
 
 class SummaryRowOut(Figures):
-    period_start: datetime
-    period_end: datetime
+    period_start: UtcTime
+    period_end: UtcTime
     invoice_id: int | None = None
-    # Issue 5: present only on invoiced rows (carrierdesk.invoices.coverage).
-    invoice: InvoiceMarkOut | None = None
-
-    @field_serializer("period_start", "period_end")
-    def _time(self, value: datetime) -> str:
-        return iso_z(value)
-
-    @model_serializer(mode="wrap")
-    def _without_empty_invoice(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("invoice") is None:
-            data.pop("invoice", None)
-        return data
+    # Issue 14: Generate Invoice can make an invoice of this period (it has ended, has
+    # charges and no invoice covers it): the Summary's checkbox is on these rows only.
+    invoiceable: bool = False
+    # Issue 5: present only on invoiced rows (carrierdesk.invoices.coverage); left out, not
+    # null, on the others. A field's own rule, so the OpenAPI document still shows every field
+    # (a model serializer would publish the row as an untyped object).
+    invoice: InvoiceMarkOut | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class SummaryOut(BaseModel):
@@ -57,11 +50,7 @@ class SummaryOut(BaseModel):
     timeframe: str
     items: list[SummaryRowOut]
     totals: Figures
-    refreshed_at: datetime | None
-
-    @field_serializer("refreshed_at")
-    def _time(self, value: datetime | None) -> str | None:
-        return iso_z(value) if value else None
+    refreshed_at: UtcTime | None
 
     @classmethod
     def of(cls, summary: Summary) -> SummaryOut:
@@ -75,6 +64,7 @@ class SummaryOut(BaseModel):
                     period_end=r.period_end,
                     **_figures(r.sums),
                     **InvoiceMarkOut.fields(r.invoice),
+                    invoiceable=r.invoiceable,
                 )
                 for r in summary.rows
             ],
@@ -88,8 +78,4 @@ def _figures(sums: Sums) -> dict[str, Any]:
 
 
 class RefreshOut(BaseModel):
-    refreshed_at: datetime | None
-
-    @field_serializer("refreshed_at")
-    def _time(self, value: datetime | None) -> str | None:
-        return iso_z(value) if value else None
+    refreshed_at: UtcTime | None

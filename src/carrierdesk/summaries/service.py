@@ -16,7 +16,7 @@ from carrierdesk.cdrs.tables import sqlite_time
 from carrierdesk.customers.service import get_customer
 from carrierdesk.db import is_postgres
 from carrierdesk.errors import Invalid
-from carrierdesk.invoices.coverage import InvoiceMark, mark_invoiced
+from carrierdesk.invoices.coverage import InvoiceMark, can_invoice, mark_invoiced
 from carrierdesk.models.base import utcnow
 from carrierdesk.models.cdrs import from_micros
 from carrierdesk.summaries import periods
@@ -86,6 +86,7 @@ class SummaryRow:
     period_end: datetime
     sums: Sums
     invoice: InvoiceMark | None = None  # set by carrierdesk.invoices.coverage (issue 5)
+    invoiceable: bool = False  # Generate Invoice can invoice it (coverage.can_invoice)
 
 
 @dataclass
@@ -110,7 +111,8 @@ def get_summary(
     customer = get_customer(session, principal, customer_id)
     if timeframe not in periods.TIMEFRAMES:
         raise Invalid.field("timeframe", "must be one of " + ", ".join(periods.TIMEFRAMES))
-    first, last = periods.default_range(now or utcnow(), timeframe)
+    now = now or utcnow()
+    first, last = periods.default_range(now, timeframe)
     if start is not None:
         first = periods.floor(periods.as_utc(start), timeframe)
     if end is not None:
@@ -127,6 +129,8 @@ def get_summary(
         totals.add(sums)
         rows.append(SummaryRow(period_start, periods.step(period_start, timeframe), sums))
     mark_invoiced(session, customer.id, timeframe, rows)
+    for row in rows:
+        row.invoiceable = can_invoice(timeframe, row, now)
     return Summary(customer.id, customer.currency, timeframe, rows, totals, refreshed_at(session))
 
 

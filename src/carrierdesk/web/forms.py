@@ -20,6 +20,7 @@ from carrierdesk.audit.service import comment_required
 from carrierdesk.config import get_settings
 from carrierdesk.errors import AppError, Conflict, Invalid, Malformed
 from carrierdesk.models.base import utcnow
+from carrierdesk.validation import plain_message
 from carrierdesk.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,6 +50,12 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def secret(form: FormData, name: str) -> str:
+    """A password as typed: never stripped (spaces may be part of it)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def optional(form: FormData, name: str) -> str | None:
     return text(form, name) or None
 
@@ -74,7 +81,7 @@ def validation_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
         loc = error.get("loc") or ("_form",)
-        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        message = plain_message(error)
         if error.get("input") in ("", None) and error.get("type") != "extra_forbidden":
             message = "is required"
         errors.setdefault(str(loc[0]), message)
@@ -199,6 +206,35 @@ def flash(response: HTMLResponse | RedirectResponse, message: str, level: str = 
         secure=get_settings().secure_cookies,
         path="/",
     )
+
+
+def show_once(response: Response, name: str, values: list[str], path: str) -> None:
+    """Values for the next page at `path` only (POST/redirect/GET of a page that shows a
+    secret once, e.g. recovery codes): the page reads them with `shown_once` and forgets them."""
+    response.set_cookie(
+        name,
+        quote(json.dumps(values)),
+        max_age=300,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().secure_cookies,
+        path=path,
+    )
+
+
+def shown_once(request: Request, response: Response, name: str, path: str) -> None:
+    """Forget what `show_once` kept, now that `response` shows it."""
+    if request.cookies.get(name):
+        response.delete_cookie(name, path=path)
+
+
+def kept_once(request: Request, name: str) -> list[str]:
+    """What `show_once` kept for this page (empty when nothing is)."""
+    try:
+        values = json.loads(unquote(request.cookies.get(name) or "[]"))
+    except ValueError:
+        return []
+    return [str(v) for v in values] if isinstance(values, list) else []
 
 
 def _flashes(request: Request) -> list[dict[str, str]]:

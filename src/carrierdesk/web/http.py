@@ -12,12 +12,18 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request, Response
 from fastapi import Path as FastApiPath
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from carrierdesk.auth import login as logins
+from carrierdesk.auth.basic import NOT_A_SWITCH_TOKEN, switch_principal
 from carrierdesk.auth.login import Person, must_enrol_totp
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal, Via
@@ -190,6 +196,32 @@ def api_principal(
     )
 
 
+# One scheme for what SIP servers send (switch/api.py has the directory's own instance of it:
+# the same name, so the same entry of the OpenAPI document).
+_basic = HTTPBasic(
+    auto_error=False,
+    description="An API token of role switch as the password, any user name: what SIP servers "
+    "can send (FreeSWITCH's mod_xml_curl gateway-credentials, mod_json_cdr cred). Taken by the "
+    "switch endpoints and POST /cdrs only",
+)
+
+
+def api_or_switch_principal(
+    request: Request,
+    db: Session = Depends(get_db),
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    basic: HTTPBasicCredentials | None = Depends(_basic),
+) -> Principal:
+    """The caller of an API endpoint a SIP server posts to (POST /cdrs): the API's caller (as
+    api_principal), or HTTP Basic credentials whose password is a switch token (auth/basic.py)."""
+    if credentials is None and basic is not None:
+        principal = switch_principal(db, basic.password)
+        if principal is None:
+            raise NotAuthenticated(NOT_A_SWITCH_TOKEN)
+        return principal.with_request(ip=client_ip(request))
+    return api_principal(request, db, credentials)
+
+
 MAX_OFFSET = 2**63 - 1  # OFFSET is a 64-bit integer on both databases
 
 
@@ -354,6 +386,10 @@ purpose. No API endpoint checks a right of its own before its service does (a co
 its own profile, a viewer nothing, an operator most things: that depends on the record, so only
 the service can tell), and a check here would be a second copy of the rule and would answer 403
 before the body's 422. The two names say what the endpoint means to do."""
+
+ApiOrSwitchWriter = Annotated[Principal, Depends(api_or_switch_principal)]
+"""ApiWriter, or a SIP server's switch token sent as HTTP Basic's password (POST /cdrs: what
+FreeSWITCH's mod_json_cdr can send). What a switch token may do there: permissions.cdr_writer."""
 
 WebReader = Annotated[Principal, Depends(web_principal)]
 """Any signed-in Control Panel user, viewers too: the pages that show, and the forms whose

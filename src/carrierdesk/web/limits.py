@@ -7,16 +7,21 @@ counted while it streams in and refused as soon as it passes the limit.
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MiB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MiB
-# (method, path) → limit; the paths that take files or batches. Documented in the README.
+# (method, path) → limit; the paths that take files or batches. Documented in the README. A
+# path's record ids are written {id}.
 LIMITS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/cdrs"): 16 * MiB,  # 10,000 CDRs as JSON or CSV
+    ("PUT", "/api/v1/rate-cards/{id}/rates"): 64 * MiB,  # a 250,000-row deck is ~15 MB
+    ("POST", "/rate-cards/{id}/upload"): 64 * MiB,  # the same deck from the Control Panel
 }
+_ID = re.compile(r"/[0-9]+(?=/|$)")
 
 
 class BodyTooLarge(HTTPException):
@@ -31,7 +36,8 @@ def _detail(limit: int) -> str:
 
 
 def limit_for(method: str, path: str) -> int:
-    return LIMITS.get((method, path.rstrip("/")), DEFAULT_LIMIT)
+    path = path.rstrip("/")
+    return LIMITS.get((method, path)) or LIMITS.get((method, _ID.sub("/{id}", path)), DEFAULT_LIMIT)
 
 
 class BodyLimit:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
@@ -21,6 +22,7 @@ from carrierdesk.errors import AppError, Malformed, NotFound
 from carrierdesk.invoices.views import router as invoice_views
 from carrierdesk.notify.views import router as email_log_views
 from carrierdesk.portal.views import router as portal_views
+from carrierdesk.rating.views import router as rating_views
 from carrierdesk.scheduling.views import router as delay_log_views
 from carrierdesk.settings.views import router as settings_views
 from carrierdesk.sipauth.views import router as sipauth_views
@@ -33,7 +35,9 @@ from carrierdesk.web.http import (
 )
 from carrierdesk.web.problems import data_problem, problem_response, validation_problem
 from carrierdesk.web.templating import render
+from carrierdesk.webhooks.views import router as webhooks_views
 
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 ROUTERS = [
     auth_router,
     account_views,
@@ -46,7 +50,9 @@ ROUTERS = [
     audit_views,
     email_log_views,
     settings_views,
+    webhooks_views,
     sipauth_views,
+    rating_views,
     portal_views,
 ]
 
@@ -58,6 +64,11 @@ def install(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def home() -> Response:
         return RedirectResponse("/customers", status_code=303)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Browsers ask for it on pages that name none (the API's JSON, a file download).
+        return FileResponse(FAVICON, media_type="image/svg+xml")
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

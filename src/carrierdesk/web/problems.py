@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from carrierdesk.errors import AppError, Conflict, FieldError, Invalid, Malformed
+from carrierdesk.validation import plain_message
 
 PROBLEM = "application/problem+json"
 
@@ -51,8 +52,10 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:  # FastAPI's o
     }
 
 
+# The problems each kind of operation may answer, declared once and used by every router.
 READ = responses(401, 403, 404, 422)
-WRITE = responses(400, 401, 403, 404, 409, 422)
+WRITE = responses(400, 401, 403, 404, 409, 413, 422)
+EVERY = responses(503)  # any operation, when the server sheds load (web/capacity.py)
 
 
 def problem_response(exc: AppError) -> JSONResponse:
@@ -92,7 +95,7 @@ def validation_problem(exc: RequestValidationError) -> AppError:
         return Malformed("The request body is not valid JSON.")
     if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",) for e in errors):
         return Malformed("The request needs a JSON body.")
-    fields = [FieldError(_field(e.get("loc", ())), _message(e)) for e in errors]
+    fields = [FieldError(_field(e.get("loc", ())), plain_message(e)) for e in errors]
     detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
     return Invalid(detail, fields)
 
@@ -100,11 +103,6 @@ def validation_problem(exc: RequestValidationError) -> AppError:
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
-
-
-def _message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "is invalid"))
-    return message.removeprefix("Value error, ")
 
 
 def install(app: FastAPI) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +11,21 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from carrierdesk.auth.passwords import POLICY_HINT
 from carrierdesk.config import get_settings
+from carrierdesk.invoices.amounts import to_minor
+from carrierdesk.validation import CURRENCIES, minor_unit
+from carrierdesk.web.assets import static_url
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["carrier_name"] = lambda: get_settings().carrier_name
+templates.env.globals["static_url"] = static_url
+templates.env.globals["password_policy"] = POLICY_HINT
+# Money in the currency's minor units, on the server (the `minor` filter, invoices/_macros.html)
+# and in the browser (format.js reads MINOR_UNITS_JSON): one table, validation.MINOR_UNITS.
+MINOR_UNITS_JSON = json.dumps({code: minor_unit(code) for code in sorted(CURRENCIES)})
+templates.env.globals["minor_units_json"] = MINOR_UNITS_JSON
+templates.env.filters["minor"] = lambda amount, currency: to_minor(Decimal(str(amount)), currency)
 
 
 def render(

@@ -23,11 +23,13 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from carrierdesk.cdrs import jobs as cdrs_jobs
 from carrierdesk.db import get_engine, transaction
 from carrierdesk.invoices import jobs as invoices_jobs
 from carrierdesk.notify import jobs as notify_jobs
 from carrierdesk.scheduling import jobs as scheduling_jobs
 from carrierdesk.summaries import jobs as summaries_jobs
+from carrierdesk.webhooks import jobs as webhooks_jobs
 
 log = logging.getLogger("carrierdesk.worker")
 
@@ -37,9 +39,14 @@ Job = Callable[[Session], int]
 JOBS: list[tuple[str, Job]] = [
     ("scheduled changes", scheduling_jobs.run),
     ("outbox delivery", notify_jobs.run),
+    ("switch CDRs", cdrs_jobs.run),
     ("summary refresh", summaries_jobs.run),
     ("invoice schedules", invoices_jobs.run),
+    ("webhook delivery", webhooks_jobs.run),
 ]
+# Jobs waiting on other systems (a webhook receiver may take up to delivery.DEADLINE): a lane of
+# their own in run_forever, so that a slow or dead receiver never holds up the other jobs.
+OWN_LANE = frozenset({"webhook delivery"})
 MAX_BACKOFF = 60.0  # seconds between attempts while the database is unreachable
 
 
@@ -77,12 +84,18 @@ class Worker:
     down_attempts: int = 0  # consecutive passes that found the database unreachable
     down_since: float = 0.0
     failing: dict[str, str] = field(default_factory=dict)  # job → its last failure, one line
+    lane: bool | None = None  # the OWN_LANE jobs only (True), the others (False), or all
+    says_when_down: bool = True  # one lane says the database is down, not both
+
+    def jobs(self) -> list[tuple[str, Job]]:
+        return [(n, job) for n, job in JOBS if self.lane is None or (n in OWN_LANE) == self.lane]
 
     def run_once(self) -> dict[str, int]:
         """One pass over every job; returns how much each did. A pass stops at the first job
         that finds the database unreachable: the others would only fail the same way."""
         done: dict[str, int] = {}
-        for name, job in JOBS:
+        jobs = self.jobs()
+        for name, job in jobs:
             done[name] = 0
             try:
                 with transaction(self.database_url) as session:
@@ -91,7 +104,7 @@ class Worker:
                 problem = database_problem(self.database_url)
                 if problem is not None:
                     self._unreachable(problem)
-                    return {n: done.get(n, 0) for n, _job in JOBS}
+                    return {n: done.get(n, 0) for n, _job in jobs}
                 self._failed(name, exc)
             else:
                 self._succeeded(name)
@@ -109,6 +122,8 @@ class Worker:
         if not self.down_attempts:
             self.down_since = time.monotonic()
         self.down_attempts += 1
+        if not self.says_when_down:
+            return
         log.warning(
             "worker: the database is unreachable (%s); attempt %d, next in %gs",
             problem,
@@ -117,7 +132,7 @@ class Worker:
         )
 
     def _reachable(self) -> None:
-        if self.down_attempts:
+        if self.down_attempts and self.says_when_down:
             log.warning(
                 "worker: the database is reachable again after %d failed attempts (%.0fs)",
                 self.down_attempts,
@@ -151,8 +166,18 @@ def run_forever(
     database_url: str | None = None,
     max_backoff: float = MAX_BACKOFF,
 ) -> None:
+    """Pass after pass until `stop`: the OWN_LANE jobs in a thread of their own."""
     log.info("worker started (every %.1fs)", poll_seconds)
-    worker = Worker(database_url, poll_seconds, max_backoff)
+    own = Worker(database_url, poll_seconds, max_backoff, lane=True, says_when_down=False)
+    thread = threading.Thread(
+        target=_passes, args=(stop, own), name="carrierdesk-worker-own-lane", daemon=True
+    )
+    thread.start()
+    _passes(stop, Worker(database_url, poll_seconds, max_backoff, lane=False))
+    thread.join()
+
+
+def _passes(stop: threading.Event, worker: Worker) -> None:
     while not stop.is_set():
         worker.run_once()
         stop.wait(worker.wait_seconds())

@@ -20,8 +20,12 @@
     if (!response.ok) {
       const errors = (data && data.errors) || [];
       if (response.status === 422 && !comment && errors.some((e) => e.field === "audit_comment")) {
-        const reason = window.prompt("A reason for this change is required:");
-        if (reason && reason.trim()) return call(method, path, body, reason.trim());
+        const reason = await window.carrierdesk.prompt("Settings › Options ask for a reason with every change.", {
+          title: "Reason for this change",
+          ok: "Save",
+          input: { label: "Reason (stored with the audit log entry)" },
+        });
+        if (reason) return call(method, path, body, reason);
       }
       const error = new Error((data && data.detail) || response.statusText);
       error.problem = data;
@@ -117,7 +121,11 @@
         show(message, "info", "Tick the blocks to remove first.");
         return;
       }
-      if (!window.confirm(`Remove ${ids.length} number block(s)?`)) return;
+      const sure = await window.carrierdesk.confirm(
+        `Remove ${ids.length} number block(s)?`,
+        { title: "Remove number blocks", ok: "Remove", danger: true },
+      );
+      if (!sure) return;
       const problems = [];
       for (const id of ids) {
         try {

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
 
-  const LABELS = { "24h": "Call Time", daily: "Date", monthly: "Month" };
+  const LABELS = { "24h": "Call Time", daily: "Date", weekly: "Week of", monthly: "Month" };
+  const REPORTED = ["daily", "weekly", "monthly"]; // a CDR report per row
 
   function period(value, timeframe) {
     const iso = String(value);
@@ -11,21 +12,7 @@
     return iso.slice(0, 10);
   }
 
-  function clock(seconds) {
-    const s = Number(seconds) || 0;
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return `${h}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-  }
-
-  // Money arrives as an exact decimal string: shown without float rounding, trailing zeros
-  // trimmed down to two decimals.
-  function money(value) {
-    const [whole, fraction = ""] = String(value).split(".");
-    return whole + "." + fraction.replace(/0+$/, "").padEnd(2, "0");
-  }
-
-  // The CDR report of a Daily or Monthly row: the period's first day names it.
+  // The CDR report of a Daily, Weekly or Monthly row: the period's first day names it.
   function reportLink(row, timeframe) {
     const start = String(row.getData().period_start).slice(0, 10);
     const link = document.createElement("a");
@@ -40,22 +27,24 @@
     return link;
   }
 
+  // The figures a customer sees, shown and headed as in the Control Panel's Summary
+  // (format.js): durations in minutes, ACD in seconds, money in the currency's minor units.
+  const FIGURES = [
+    "attempts", "connected", "duration", "billed_duration", "asr", "acd", "ner", "pdd_ms", "charge",
+  ];
   function columns(timeframe, currency) {
-    const number = { hozAlign: "right", headerHozAlign: "right" };
-    const reports = timeframe === "daily" || timeframe === "monthly"
-      ? [{ title: "CDRs", hozAlign: "center", formatter: (c) => reportLink(c.getRow(), timeframe) }]
+    const F = window.carrierdeskFormat;
+    const view = { currency };
+    const figure = (field) => ({
+      title: F.summaryTitle(field, view), field, hozAlign: "right", headerHozAlign: "right",
+      formatter: (c) => F.summaryText(field, c.getRow().getData(), view),
+    });
+    const reports = REPORTED.includes(timeframe)
+      ? [{ title: "CDRs", hozAlign: "center", headerHozAlign: "center", formatter: (c) => reportLink(c.getRow(), timeframe) }]
       : [];
     return [
       { title: LABELS[timeframe] || "Period", field: "period_start", formatter: (c) => period(c.getValue(), timeframe) },
-      { title: "Attempts", field: "attempts", ...number },
-      { title: "Connected", field: "connected", ...number },
-      { title: "ASR %", field: "asr", ...number },
-      { title: "ACD (s)", field: "acd", ...number },
-      { title: "NER %", field: "ner", ...number },
-      { title: "PDD (ms)", field: "pdd_ms", ...number },
-      { title: "Duration", field: "duration", formatter: (c) => clock(c.getValue()), ...number },
-      { title: "Billed Duration", field: "billed_duration", formatter: (c) => clock(c.getValue()), ...number },
-      { title: `Charge (${currency})`, field: "charge", formatter: (c) => money(c.getValue()), ...number },
+      ...FIGURES.map(figure),
       ...reports,
     ];
   }
@@ -64,8 +53,10 @@
     const status = document.getElementById("summary-status");
     const buttons = document.querySelectorAll(".summary-timeframe");
     let table = null;
+    let latest = 0; // the last tab asked for wins, whichever answer comes back first
 
     async function load(timeframe) {
+      const asked = ++latest;
       status.textContent = "Loading…";
       buttons.forEach((b) => b.classList.toggle("active", b.dataset.timeframe === timeframe));
       element.dataset.timeframe = timeframe;
@@ -80,13 +71,14 @@
         data = await response.json();
         if (!response.ok) throw new Error(data.detail || response.statusText);
       } catch (error) {
-        status.textContent = `The summary could not be loaded: ${error.message}`;
+        if (asked === latest) status.textContent = `The summary could not be loaded: ${error.message}`;
         return;
       }
+      if (asked !== latest) return; // another tab was clicked meanwhile
       const rows = data.totals.attempts ? data.items : [];
       if (table) table.destroy();
       table = new Tabulator(element, {
-        data: rows,
+        data: rows.map(window.carrierdeskFormat.summaryRow),
         columns: columns(timeframe, data.currency),
         layout: "fitDataStretch",
         columnDefaults: { headerSort: false }, // read-only, newest period first
@@ -97,7 +89,7 @@
       element.dataset.loaded = timeframe;
       const t = data.totals;
       status.textContent = t.attempts
-        ? `Totals: ${t.attempts} attempts, ${t.connected} connected, charge ${money(t.charge)} ${data.currency}.` +
+        ? `Totals: ${t.attempts} attempts, ${t.connected} connected, charge ${window.carrierdeskFormat.moneyWithCode(t.charge, data.currency)}.` +
           (data.refreshed_at ? ` Updated ${data.refreshed_at.slice(0, 16).replace("T", " ")} UTC.` : "")
         : "No data yet.";
     }
@@ -107,5 +99,5 @@
   }
 
   const grid = document.getElementById("summary-grid");
-  if (grid && typeof window.Tabulator !== "undefined") summaryGrid(grid);
+  if (grid && window.Tabulator && window.carrierdeskFormat) summaryGrid(grid);
 })();

@@ -181,7 +181,7 @@
     async function act(action, row) {
       if (action.edit) return openForm(row);
       const text = action.remove ? `Delete ${spec.name(row)}?` : action.confirm && action.confirm(row);
-      if (text && !window.confirm(text)) return;
+      if (text && !(await window.carrierdesk.confirm(text, { ok: action.remove ? "Delete" : "OK", danger: Boolean(action.remove) }))) return;
       try {
         if (action.remove) {
           await call("DELETE", spec.item(row.id));

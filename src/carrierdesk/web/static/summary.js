@@ -1,16 +1,23 @@
 // The Summary panel of Customer › Main (PRODUCT.md §6): a Tabulator grid over
-// GET /api/v1/customers/{id}/summary, with range selection (sum / average readout), a right-click
-// menu (Copy, Copy with Headers, Copy with Group Headers, Export CSV / XLSX), a column chooser,
-// header filters, refresh, and a Download CDR report icon per row. Loaded by
-// templates/summaries/_summary_panel.html; no inline scripts.
+// GET /api/v1/customers/{id}/summary, with range selection (sum / average readout), Ctrl+C /
+// Cmd+C and a right-click menu (Copy, Copy with Headers, Copy with Group Headers, Export CSV /
+// XLSX), a column chooser remembered per user, header filters, refresh, and a Download CDR
+// report icon per row. The first timeframe's rows come inline with the page
+// (#summary-initial), so its numbers need no second request. Loaded by
+// templates/summaries/_summary_panel.html after format.js; no inline scripts.
+//
+// What is copied or exported is what a cell shows (issue 14): durations in the unit shown,
+// ACD in seconds, money in the currency's minor units (format.js), headers with their units.
 (function () {
   "use strict";
   const panel = document.getElementById("summary-panel");
-  if (!panel || !window.Tabulator) return;
+  if (!panel || !window.Tabulator || !window.carrierdeskFormat) return;
+  const F = window.carrierdeskFormat;
 
   const customerId = panel.dataset.customerId;
   const currency = panel.dataset.currency || "USD";
   const customerKey = (panel.dataset.customerKey || customerId).replace(/[^A-Za-z0-9_-]+/g, "-");
+  const columnsKey = `carrierdesk.summary.columns.${panel.dataset.userKey || "anonymous"}`;
   const gridEl = document.getElementById("summary-grid");
   const readout = document.getElementById("summary-selection");
   const refreshedEl = document.getElementById("summary-refreshed");
@@ -18,24 +25,39 @@
   const unitEl = document.getElementById("summary-duration-unit");
   const chooserEl = document.getElementById("summary-columns");
   const readoutHint = readout.innerHTML;
-  const DURATIONS = new Set(["duration", "billed_duration", "acd"]);
-  let timeframe = "24h";
-  let unit = "minutes";
+  const initialEl = document.getElementById("summary-initial");
+  let timeframe = panel.dataset.timeframe || "24h";
+  let unit = unitEl.value || "minutes";
+  let exporting = null; // "csv" or "xlsx" while a download is being built
 
-  const moneyFormat = new Intl.NumberFormat("en-US", {
-    style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 4,
+  // --- what each column shows ----------------------------------------------------------------
+  // A row holds the API's sums (counts, seconds, millionths of money); every ratio is computed
+  // exactly from them (format.js ratio), so a cell, the totals row and the exports agree.
+  const KIND = {
+    date: "text", attempts: "count", connected: "count", duration: "duration",
+    billed_duration: "duration", asr: "percent", acd: "acd", ner: "percent", pdd_ms: "ms",
+    charge: "money", cost: "money", profit: "money", profit_pct: "percent",
+  };
+  const duration = (seconds) => (unit === "hms" ? F.clock(seconds) : F.minutes(seconds));
+  const durationUnit = () => (unit === "hms" ? "h:mm:ss" : F.UNITS.duration);
+  const view = () => ({ currency, duration, durationUnit: durationUnit() });
+  // Each figure's text and header are format.js's (the portal's Summary shows the same).
+  const SHOW = { date: (r) => (r.date === null || r.date === undefined ? "" : String(r.date)) };
+  const TITLES = { date: () => (timeframe === "24h" ? "Call Time" : "Date") };
+  F.SUMMARY_FIELDS.forEach((field) => {
+    SHOW[field] = (r) => F.summaryText(field, r, view());
+    TITLES[field] = () => F.summaryTitle(field, view());
   });
-  const plain = (value, places) => Number(Number(value).toFixed(places)).toString();
+  const shownText = (field, row) => SHOW[field](row);
+  // The number a cell shows (what sums, averages and header filters work on), or null.
+  function shownNumber(field, row) {
+    const kind = KIND[field];
+    if (!kind || kind === "text") return null;
+    if (kind === "duration" && unit === "hms") return Number(F.minutes(row[field]));
+    const n = Number(shownText(field, row));
+    return Number.isFinite(n) ? n : null;
+  }
 
-  function hms(seconds) {
-    const s = Math.round(seconds);
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${Math.floor(s / 3600)}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-  }
-  function showDuration(seconds) {
-    if (seconds === null || seconds === undefined || seconds === "") return "";
-    return unit === "hms" ? hms(seconds) : plain(seconds / 60, 2);
-  }
   function periodLabel(iso) {
     const t = iso.replace("Z", "");
     if (timeframe === "24h") return t.slice(0, 10) + " " + t.slice(11, 16);
@@ -43,113 +65,35 @@
     return t.slice(0, 10);
   }
 
-  // --- figures of the totals row: from sums, never averages of averages (CDR.md) -----------
-  const sumOf = (data, field) => data.reduce((acc, row) => acc + (Number(row[field]) || 0), 0);
-  const ratio = (a, b) => (b ? (a / b) : 0);
-  const TOTALS = {
-    date: () => "Total",
-    attempts: (data) => sumOf(data, "attempts"),
-    connected: (data) => sumOf(data, "connected"),
-    duration: (data) => sumOf(data, "duration"),
-    billed_duration: (data) => sumOf(data, "billed_duration"),
-    asr: (data) => plain(ratio(sumOf(data, "connected") * 100, sumOf(data, "attempts")), 2),
-    acd: (data) => ratio(sumOf(data, "duration"), sumOf(data, "connected")),
-    ner: (data) => plain(ratio(sumOf(data, "ner_calls") * 100, sumOf(data, "attempts")), 2),
-    pdd_ms: () => "",
-    charge: (data) => sumOf(data, "charge"),
-    cost: (data) => sumOf(data, "cost"),
-    profit: (data) => sumOf(data, "profit"),
-    profit_pct: (data) => plain(ratio(sumOf(data, "profit") * 100, sumOf(data, "charge")), 2),
-  };
+  // --- the totals row: from sums, never averages of averages (CDR.md) ------------------------
+  const ADDITIVE = [
+    "attempts", "connected", "ner_calls", "duration", "billed_duration",
+    "charge_micros", "cost_micros", "profit_micros",
+  ];
+  function totalOf(data) {
+    const total = {};
+    ADDITIVE.forEach((f) => {
+      total[f] = data.reduce((acc, row) => acc + (Number(row[f]) || 0), 0);
+    });
+    total.ner = Number(F.ratio(total.ner_calls * 100, total.attempts, 2));
+    return total;
+  }
+  const totalText = (field, data) => (field === "pdd_ms" ? "" : shownText(field, totalOf(data)));
 
-  // --- header filters: "> 10", "<= 5", "= 3", or text contained in the shown value ----------
-  function numberFilter(term, value) {
+  // --- header filters: "> 10", "<= 5", "= 3" on the shown number, or text in the shown value -
+  function matches(term, field, row) {
     const match = /^\s*(>=|<=|>|<|=)\s*(-?[\d.]+)\s*$/.exec(term);
-    if (!match) return String(value).includes(term.trim());
-    const [, op, raw] = match;
-    const v = Number(value), n = Number(raw);
+    if (!match) return shownText(field, row).includes(term.trim());
+    const [, op, given] = match;
+    const v = shownNumber(field, row), n = Number(given);
     return { ">": v > n, "<": v < n, ">=": v >= n, "<=": v <= n, "=": v === n }[op];
   }
-
-  function numeric(title, field, extra) {
-    return Object.assign({
-      title, field, hozAlign: "right", headerHozAlign: "right", sorter: "number", minWidth: 90,
-      headerFilter: "input", headerFilterFunc: numberFilter, headerFilterPlaceholder: "> 0",
-      bottomCalc: (values, data) => TOTALS[field](data),
-    }, extra || {});
-  }
-  const durationColumn = (title, field, extra) => numeric(title, field, Object.assign({
-    formatter: (cell) => showDuration(cell.getValue()),
-    bottomCalcFormatter: (cell) => showDuration(cell.getValue()),
-  }, extra || {}));
-  const moneyColumn = (title, field) => numeric(title, field, {
-    formatter: (cell) => moneyFormat.format(cell.getValue()),
-    bottomCalcFormatter: (cell) => moneyFormat.format(cell.getValue() || 0),
-  });
-
-  function downloadLink(cell) {
-    const row = cell.getRow().getData();
-    const link = document.createElement("a");
-    const query = new URLSearchParams({ timeframe, period_start: row.period_start });
-    link.href = `/api/v1/customers/${customerId}/cdrs.csv?${query}`;
-    link.className = "summary-download link-secondary";
-    link.title = "Download CDR report";
-    link.setAttribute("aria-label", `Download CDR report for ${row.date}`);
-    link.setAttribute("download", "");
-    link.innerHTML = '<i class="bi bi-download"></i>';
-    return link;
-  }
-
-  // Issue 5: the invoice actions of a row (checkbox, View Invoice) come from /static/invoices.js.
-  function actionCell(cell) {
-    const wrap = document.createElement("span");
-    wrap.className = "d-inline-flex gap-2 align-items-center";
-    const invoicing = window.carrierdesk.invoices;
-    if (invoicing) invoicing.action(cell.getRow().getData(), timeframe).forEach((el) => wrap.append(el));
-    wrap.append(downloadLink(cell));
-    return wrap;
-  }
-
-  const columns = [
-    {
-      title: "Call Time", field: "date", headerFilter: "input",
-      headerFilterPlaceholder: "filter", bottomCalc: () => "Total", minWidth: 110,
-    },
-    {
-      title: "Traffic", columns: [
-        numeric("Attempts", "attempts"),
-        numeric("Connected", "connected"),
-        durationColumn("Duration", "duration"),
-        durationColumn("Billed Duration", "billed_duration"),
-      ],
-    },
-    {
-      title: "Quality", columns: [
-        numeric("ASR %", "asr"),
-        durationColumn("ACD", "acd"),
-        numeric("NER %", "ner", { visible: false }),
-        numeric("PDD ms", "pdd_ms", { visible: false }),
-      ],
-    },
-    {
-      title: "Money", columns: [
-        moneyColumn("Customer Charge", "charge"),
-        moneyColumn("Cost", "cost"),
-        moneyColumn("Profit", "profit"),
-        numeric("Profit %", "profit_pct"),
-      ],
-    },
-    {
-      title: "Action", field: "action", formatter: actionCell, hozAlign: "center",
-      headerSort: false, download: false, clipboard: false, width: 150,
-    },
-  ];
 
   // --- spreadsheet safety (CSV / formula injection, OWASP; docs/decisions.md) ---------------
   // A text cell starting with = + - @ TAB or CR would be a formula in Excel, LibreOffice or
   // Sheets: Copy, Export CSV and Export XLSX put a ' in front of it (as cdrs.csv does), unless
-  // it is entirely a sign and digits (an E.164 number, a negative integer). Numbers stay
-  // numbers: only strings are looked at.
+  // it is entirely a sign and digits (an E.164 number, a negative integer). Figures are not
+  // text: they go out as numbers.
   const FORMULA_START = /^[=+\-@\t\r]/;
   const SIGNED_DIGITS = /^[+-][0-9]+$/;
   function spreadsheetSafe(value) {
@@ -163,19 +107,109 @@
   function tsvCell(text) {
     return /[\t\n\r"]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
+  // An exported cell: the shown text in CSV; in XLSX a number cell holding the shown number
+  // (h:mm:ss durations stay text), so a spreadsheet can add them up.
+  function exported(field, row) {
+    const kind = KIND[field];
+    const text = shownText(field, row);
+    if (kind === "text") return spreadsheetSafe(text);
+    if (exporting === "xlsx" && !(kind === "duration" && unit === "hms")) return Number(text);
+    return text;
+  }
 
-  // --- copying: the selected ranges (or the whole grid), as tab-separated text -------------
-  const copyable = (column) => column.isVisible() && column.getField() !== "action";
+  // A column's accessorDownload. Tabulator hands every column's accessor the same copy of the
+  // row, already changed by the columns before; the row's own data is the 6th argument.
+  const exportedAs = (field) => (_value, _copy, _type, _params, _column, row) =>
+    exported(field, row.getData());
+
+  // --- columns ------------------------------------------------------------------------------
+  const saved = (() => {
+    try {
+      return JSON.parse(window.localStorage.getItem(columnsKey) || "{}");
+    } catch (_error) {
+      return {};
+    }
+  })();
+  const visible = (field, byDefault) => (field in saved ? saved[field] : byDefault);
+
+  function figure(field, extra) {
+    return Object.assign({
+      title: TITLES[field](), field, hozAlign: "right", headerHozAlign: "right",
+      minWidth: 58, widthGrow: 1, headerWordWrap: true, visible: visible(field, true),
+      headerFilter: "input", headerFilterPlaceholder: "> 0",
+      headerFilterFunc: (term, _value, row) => matches(term, field, row),
+      formatter: (cell) => shownText(field, cell.getRow().getData()),
+      bottomCalc: (_values, data) => totalText(field, data),
+      accessorDownload: exportedAs(field),
+    }, extra || {});
+  }
+
+  function downloadLink(row) {
+    const link = document.createElement("a");
+    const query = new URLSearchParams({ timeframe, period_start: row.period_start });
+    link.href = `/api/v1/customers/${customerId}/cdrs.csv?${query}`;
+    link.className = "summary-download link-secondary";
+    link.title = "Download CDR report";
+    link.setAttribute("aria-label", `Download CDR report for ${row.date}`);
+    link.setAttribute("download", "");
+    link.innerHTML = '<i class="bi bi-download"></i>';
+    return link;
+  }
+
+  // The invoice actions of a row (checkbox, View Invoice) come from /static/invoices.js.
+  function actionCell(cell) {
+    const row = cell.getRow().getData();
+    const wrap = document.createElement("span");
+    wrap.className = "d-inline-flex gap-1 align-items-center summary-actions";
+    const invoicing = window.carrierdesk && window.carrierdesk.invoices;
+    if (invoicing) invoicing.action(row, timeframe).forEach((el) => wrap.append(el));
+    wrap.append(downloadLink(row));
+    return wrap;
+  }
+
+  const columns = [
+    {
+      title: TITLES.date(), field: "date", headerFilter: "input", headerWordWrap: true,
+      headerFilterPlaceholder: "filter", bottomCalc: () => "Total", minWidth: 112, widthGrow: 0,
+      accessorDownload: exportedAs("date"),
+    },
+    {
+      title: "Traffic", columns: [
+        figure("attempts"), figure("connected"), figure("duration"), figure("billed_duration"),
+      ],
+    },
+    {
+      title: "Quality", columns: [
+        figure("asr"), figure("acd"),
+        figure("ner", { visible: visible("ner", false) }),
+        figure("pdd_ms", { visible: visible("pdd_ms", false) }),
+      ],
+    },
+    {
+      title: "Money", columns: [
+        figure("charge"), figure("cost"), figure("profit"), figure("profit_pct"),
+      ],
+    },
+    {
+      title: "Action", field: "action", formatter: actionCell, hozAlign: "center",
+      headerSort: false, download: false, clipboard: false, width: 124, minWidth: 124,
+      resizable: false, headerWordWrap: true,
+    },
+  ];
+
+  // --- copying: the selected ranges (or the whole grid), as tab-separated shown text -------
+  const copyable = (column) => column.isVisible() && KIND[column.getField()] !== undefined;
+  const titleOf = (column) => column.getDefinition().title;
   function blocks() {
     const ranges = table.getRanges().filter((r) => r.getRows().length && r.getColumns().length);
     if (ranges.length) return ranges.map((r) => ({ rows: r.getRows(), columns: r.getColumns() }));
     return [{ rows: table.getRows("active"), columns: table.getColumns() }];
   }
-  function cellText(row, column) {
-    const value = row.getData()[column.getField()];
-    if (value === null || value === undefined) return "";
-    return typeof value === "string" ? tsvCell(spreadsheetSafe(value)) : String(value);
-  }
+  const cellText = (row, column) => {
+    const field = column.getField();
+    const text = shownText(field, row.getData());
+    return KIND[field] === "text" ? tsvCell(spreadsheetSafe(text)) : text;
+  };
   function clipboardText(headers) {
     const lines = [];
     blocks().forEach(({ rows, columns: cols }, i) => {
@@ -184,10 +218,10 @@
       if (headers === "groups") {
         lines.push(shown.map((c) => {
           const parent = c.getParentColumn();
-          return parent ? parent.getDefinition().title : "";
+          return parent ? titleOf(parent) : "";
         }).join("\t"));
       }
-      if (headers !== "none") lines.push(shown.map((c) => c.getDefinition().title).join("\t"));
+      if (headers !== "none") lines.push(shown.map(titleOf).join("\t"));
       rows.forEach((row) => lines.push(shown.map((c) => cellText(row, c)).join("\t")));
     });
     return lines.join("\n");
@@ -206,55 +240,127 @@
     }
     readout.dataset.copied = headers;
   }
+
+  // --- exports; SheetJS (880 KB) is fetched on the first XLSX export only --------------------
   const fileName = (ext) => `summary_${customerKey}_${timeframe}.${ext}`;
+  let sheetJs = null;
+  function loadSheetJs() {
+    if (window.XLSX) return Promise.resolve();
+    sheetJs = sheetJs || new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = panel.dataset.xlsxUrl;
+      script.onload = resolve;
+      script.onerror = () => {
+        sheetJs = null;
+        script.remove();
+        reject(new Error("the spreadsheet library could not be loaded; try again"));
+      };
+      document.head.append(script);
+    });
+    return sheetJs;
+  }
+  // Number cells keep the shown decimals in the spreadsheet (0.60, not 0.6).
+  const XLSX_FORMAT = {
+    count: "0", duration: "0.00", acd: "0.0", percent: "0.00", ms: "0",
+    money: F.moneyDigits(currency) ? "0." + "0".repeat(F.moneyDigits(currency)) : "0",
+  };
+  function withNumberFormats(book) {
+    const sheet = book.Sheets[book.SheetNames[0]];
+    const fields = table.getColumns()
+      .filter((c) => c.isVisible() && c.getDefinition().download !== false)
+      .map((c) => c.getField());
+    Object.keys(sheet).forEach((ref) => {
+      const cell = sheet[ref];
+      if (ref[0] === "!" || cell.t !== "n") return;
+      const column = window.XLSX.utils.decode_cell(ref).c;
+      const format = XLSX_FORMAT[KIND[fields[column]]];
+      if (format) cell.z = format;
+    });
+    return book;
+  }
+  function download(kind) {
+    exporting = kind;
+    try {
+      if (kind === "csv") table.download("csv", fileName("csv"));
+      else {
+        table.download("xlsx", fileName("xlsx"), {
+          sheetName: "Summary", documentProcessing: withNumberFormats,
+        });
+      }
+    } finally {
+      exporting = null;
+    }
+  }
+  async function exportXlsx() {
+    try {
+      await loadSheetJs();
+      download("xlsx");
+    } catch (error) {
+      showError(`Export XLSX failed: ${error.message}`);
+    }
+  }
   const menu = [
     { label: '<i class="bi bi-clipboard"></i> Copy', action: () => copy("none") },
     { label: '<i class="bi bi-clipboard-plus"></i> Copy with Headers', action: () => copy("headers") },
     { label: '<i class="bi bi-clipboard-data"></i> Copy with Group Headers', action: () => copy("groups") },
     { separator: true },
-    { label: '<i class="bi bi-filetype-csv"></i> Export CSV', action: () => table.download("csv", fileName("csv")) },
-    {
-      label: '<i class="bi bi-file-earmark-spreadsheet"></i> Export XLSX',
-      action: () => table.download("xlsx", fileName("xlsx"), { sheetName: "Summary" }),
-    },
+    { label: '<i class="bi bi-filetype-csv"></i> Export CSV', action: () => download("csv") },
+    { label: '<i class="bi bi-file-earmark-spreadsheet"></i> Export XLSX', action: exportXlsx },
   ];
 
+  function rowsOf(items) {
+    return items.map((item) => Object.assign(F.summaryRow(item), {
+      date: periodLabel(item.period_start),
+      charge: Number(item.charge),
+      cost: Number(item.cost),
+      profit: Number(item.profit),
+    }));
+  }
+  const initial = (() => {
+    try {
+      const body = initialEl ? JSON.parse(initialEl.textContent) : null;
+      return body && body.timeframe === timeframe ? body : null;
+    } catch (_error) {
+      return null;
+    }
+  })();
+
   const table = new window.Tabulator(gridEl, {
-    data: [],
+    data: initial ? rowsOf(initial.items) : [],
     columns,
-    layout: "fitDataFill",
+    layout: "fitColumns",
     maxHeight: "560px",
     placeholder: "No calls in these periods.",
     selectableRange: true,
     selectableRangeColumns: true,
     selectableRangeRows: true,
     selectableRangeClearCells: false,
+    // Ctrl+C / Cmd+C on a selected range: the same text as the menu's Copy
+    clipboard: "copy",
+    clipboardCopyRowRange: "range",
+    clipboardCopyStyled: false,
+    clipboardCopyConfig: { columnHeaders: false, columnGroups: false, columnCalcs: false },
+    clipboardCopyFormatter: (type) => (type === "plain" ? clipboardText("none") : ""),
     columnDefaults: {
       headerSort: false, contextMenu: menu, resizable: true,
-      // Export CSV / XLSX: the same rule as the clipboard (the XLSX cell is text, never a formula)
       accessorDownload: (value) => spreadsheetSafe(value),
     },
     rowHeader: {
-      resizable: false, frozen: true, width: 32, hozAlign: "center", headerSort: false,
+      resizable: false, frozen: true, width: 30, hozAlign: "center", headerSort: false,
       formatter: "rownum", field: "_row", download: false, clipboard: false,
     },
     columnCalcs: "table",
     downloadConfig: { columnGroups: true, columnCalcs: false },
   });
+  table.on("clipboardCopied", () => { readout.dataset.copied = "keyboard"; });
 
   // --- the live "Sum / Average" of the selected numeric cells (an average of averages) -----
-  function shownNumber(cell) {
-    const field = cell.getField();
-    const value = cell.getValue();
-    if (field === "date" || field === "action" || field === "_row") return null;
-    if (value === null || value === "" || Number.isNaN(Number(value))) return null;
-    return DURATIONS.has(field) ? Number(value) / 60 : Number(value);
-  }
+  const plain = (value, places) => Number(Number(value).toFixed(places)).toString();
   function updateReadout() {
     const values = [];
     table.getRanges().forEach((range) => {
       range.getStructuredCells().forEach((cells) => cells.forEach((cell) => {
-        const n = shownNumber(cell);
+        const n = shownNumber(cell.getField(), cell.getRow().getData());
         if (n !== null) values.push(n);
       }));
     });
@@ -281,15 +387,33 @@
   }
   ["rangeAdded", "rangeChanged", "rangeRemoved"].forEach((e) => table.on(e, updateReadout));
 
+  // --- titles that follow the timeframe and the duration unit -------------------------------
+  function retitle() {
+    Object.keys(TITLES).forEach((field) => {
+      const column = table.getColumn(field);
+      if (!column) return;
+      const title = TITLES[field]();
+      column.getDefinition().title = title; // what Copy with Headers and the exports write
+      const el = column.getElement().querySelector(".tabulator-col-title");
+      if (el) el.textContent = title;
+      const label = chooserEl.querySelector(`label[for="summary-col-${field}"]`);
+      if (label) label.textContent = title;
+    });
+  }
+
   // --- loading a timeframe -----------------------------------------------------------------
-  function rowsOf(items) {
-    return items.map((item) => Object.assign({}, item, {
-      date: periodLabel(item.period_start),
-      charge: Number(item.charge),
-      cost: Number(item.cost),
-      profit: Number(item.profit),
-      ner_calls: Math.round((item.ner * item.attempts) / 100),
-    }));
+  function showError(text) {
+    errorEl.textContent = text;
+    errorEl.classList.remove("d-none");
+  }
+  function shown(body) {
+    refreshedEl.textContent = body.refreshed_at
+      ? `refreshed at ${body.refreshed_at.replace("T", " ").slice(0, 19)} UTC`
+      : "not refreshed yet";
+    gridEl.dataset.timeframe = timeframe;
+    gridEl.dataset.loaded = "true";
+    updateReadout();
+    panel.dispatchEvent(new CustomEvent("summary:loaded", { detail: { timeframe } }));
   }
   async function load() {
     const wanted = timeframe;
@@ -300,28 +424,27 @@
         "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(wanted)}`);
       // Another tab was chosen while this answer travelled: it is not the one to show.
       if (wanted !== timeframe) return;
-      const title = table.getColumn("date").getElement().querySelector(".tabulator-col-title");
-      if (title) title.textContent = timeframe === "24h" ? "Call Time" : "Date";
+      retitle();
       await table.replaceData(rowsOf(body.items));
       table.recalc();
-      refreshedEl.textContent = body.refreshed_at
-        ? `refreshed at ${body.refreshed_at.replace("T", " ").slice(0, 19)} UTC`
-        : "not refreshed yet";
-      gridEl.dataset.timeframe = timeframe;
-      gridEl.dataset.loaded = "true";
-      updateReadout();
-      panel.dispatchEvent(new CustomEvent("summary:loaded", { detail: { timeframe } }));
+      shown(body);
     } catch (error) {
-      errorEl.textContent = `The summary could not be loaded: ${error.message}`;
-      errorEl.classList.remove("d-none");
+      showError(`The summary could not be loaded: ${error.message}`);
     }
   }
 
+  // --- the column chooser; the choice is kept per user in this browser ----------------------
+  function remember(field, isVisible) {
+    saved[field] = isVisible;
+    try {
+      window.localStorage.setItem(columnsKey, JSON.stringify(saved));
+    } catch (_error) { /* storage full or disabled: the choice lasts until the page is left */ }
+  }
   function buildChooser() {
     chooserEl.textContent = "";
     table.getColumns().forEach((column) => {
       const field = column.getField();
-      if (!field || field === "date" || field === "_row") return;
+      if (!KIND[field] || field === "date") return;
       const id = `summary-col-${field}`;
       const wrap = document.createElement("div");
       wrap.className = "form-check";
@@ -333,11 +456,13 @@
       box.dataset.field = field;
       box.addEventListener("change", () => {
         if (box.checked) column.show(); else column.hide();
+        remember(field, box.checked);
+        table.redraw(true);
       });
       const label = document.createElement("label");
       label.className = "form-check-label text-nowrap";
       label.htmlFor = id;
-      label.textContent = column.getDefinition().title;
+      label.textContent = titleOf(column);
       wrap.append(box, label);
       chooserEl.appendChild(wrap);
     });
@@ -355,6 +480,7 @@
   });
   unitEl.addEventListener("change", () => {
     unit = unitEl.value;
+    retitle();
     table.redraw(true);
     table.recalc();
   });
@@ -365,8 +491,7 @@
       await window.carrierdesk.api("POST", "/summary/refresh");
       await load();
     } catch (error) {
-      errorEl.textContent = `Refresh failed: ${error.message}`;
-      errorEl.classList.remove("d-none");
+      showError(`Refresh failed: ${error.message}`);
     } finally {
       button.disabled = false;
     }
@@ -375,6 +500,7 @@
   panel.addEventListener("summary:reload", () => load());
   table.on("tableBuilt", () => {
     buildChooser();
-    load();
+    if (initial) shown(initial);
+    else load();
   });
 })();
