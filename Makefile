@@ -10,7 +10,7 @@ VENDOR := src/carrierdesk/web/static/vendor
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean test-tools
+.PHONY: install run test lint bench clean test-tools screenshots
 
 install: $(VENV)/.synced $(VENDOR)/.copied
 
@@ -39,8 +39,8 @@ test-tools:
 	@sh scripts/ensure-test-tools.sh
 
 lint: install
-	$(BIN)/ruff format --check src tests bench migrations
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations scripts
+	$(BIN)/ruff check src tests bench migrations scripts
 	$(BIN)/mypy
 
 test: install test-tools lint
@@ -54,6 +54,10 @@ endif
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_NAMES) $(BENCH_ARGS)
+
+# The operator guide's pictures (docs/images/*.png), taken with Chromium on a fresh demo.
+screenshots: install test-tools
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules $(VENDOR) var .pytest_cache .mypy_cache .ruff_cache
