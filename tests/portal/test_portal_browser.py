@@ -133,7 +133,10 @@ def test_operator_portal_login_shows_the_banner_and_is_audited(
     expect(banner).to_contain_text(f"Viewing as Ann Lee — operator {operator} —")
     expect(tab.locator("h1.customer-name")).to_have_text("Nimbus Voice Ltd")
     expect(tab.locator("#summary-status")).to_contain_text("Totals: 1 attempts, 1 connected")
-    expect(tab.locator("#summary-grid")).to_contain_text("0.125")
+    # the charge of 0.125 USD in the currency's cents, under a header with its unit
+    expect(tab.locator("#summary-grid")).to_contain_text("Charge (USD)")
+    expect(tab.locator("#summary-grid")).to_contain_text("ACD (s)")  # seconds, as on Main
+    expect(tab.locator("#summary-grid .tabulator-row").first).to_contain_text("0.13")
     expect(tab.locator("#summary-grid")).not_to_contain_text("Cost")
     tab.click("#portal-account-menu")
     tab.click("nav >> text=My Profile")

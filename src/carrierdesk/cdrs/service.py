@@ -185,23 +185,20 @@ def import_stream(
 ) -> IngestResult:
     """A file of any size, one committed transaction per batch, with flat memory.
 
-    Batches are read on this thread, checked two at a time by threads of their own (Polars
-    works without the GIL, so both cores check), and stored by writer threads while the next
-    are read: on PostgreSQL two batches are stored at once, on two connections (their keys go
-    in in call_id order, so two batches sharing a call_id wait for each other instead of
-    deadlocking); SQLite has one writer. Results are reported in the file's order, and at
-    most `checkers + writers` batches are held at a time. Re-running an interrupted import is
-    safe: the batches already committed are duplicates.
+    While batches are being stored (by threads of their own, waiting for the database), the
+    next is read and checked, so that every core works. On PostgreSQL two batches are stored
+    at once, on two connections (their keys go in in call_id order, so two batches sharing a
+    call_id wait for each other instead of deadlocking); SQLite has one writer. Results are
+    reported in the file's order, and at most `writers + 1` batches are held at a time.
+    Re-running an interrupted import is safe: the batches already committed are duplicates.
     """
     with transaction(database_url) as session:
         require_staff(principal, "write")
         directory = CustomerDirectory.load(session)
         writers = 2 if is_postgres(session) else 1
-    checkers = 2
     total = IngestResult()
 
-    def store(checking: Future[CheckedBatch]) -> IngestResult:
-        checked = checking.result()  # before the transaction: no connection held meanwhile
+    def store(checked: CheckedBatch) -> IngestResult:
         with transaction(database_url) as session:
             return store_checked(session, checked)
 
@@ -212,20 +209,17 @@ def import_stream(
         result.rejected = []  # the caller has written them out; keep memory flat
         total.add(result)
 
-    with (
-        ThreadPoolExecutor(checkers, thread_name_prefix="cdr-check") as checking,
-        ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as storing,
-    ):
-        in_flight: deque[tuple[int, Future[IngestResult]]] = deque()
+    with ThreadPoolExecutor(writers, thread_name_prefix="cdr-store") as pool:
+        storing: deque[tuple[int, Future[IngestResult]]] = deque()
         try:
             for chunk in batches:
-                if len(in_flight) == checkers + writers:
-                    report(*in_flight.popleft())
-                checked = checking.submit(check, chunk, directory)
-                in_flight.append((len(chunk), storing.submit(store, checked)))
+                checked = check(chunk, directory)
+                if len(storing) == writers:
+                    report(*storing.popleft())
+                storing.append((len(chunk), pool.submit(store, checked)))
         finally:  # what was stored is reported (and its rejections written), even on a failure
-            while in_flight:
-                report(*in_flight.popleft())
+            while storing:
+                report(*storing.popleft())
     with transaction(database_url) as session:
         record(
             session,
