@@ -203,6 +203,25 @@ def test_delete_one_and_selected_contacts(panel: Panel, db_url: str) -> None:
     assert deleted == 3
 
 
+def test_deleting_more_contacts_than_the_cap_at_once_is_refused_whole(
+    panel: Panel, db_url: str
+) -> None:
+    """Issue 9, gap 9: a selection of 501 ids (one real) deletes nothing, and says why."""
+    customer_id = panel.new_customer()
+    kept = panel.new_contact(customer_id)
+    ids = [kept, *range(10_000, 10_500)]
+    message = "ids: at most 500 contacts can be deleted at once (got 501); nothing was deleted."
+    query = "&".join(f"ids={i}" for i in ids)
+    confirm = panel.get(f"/customers/{customer_id}/contacts/delete?{query}")
+    assert message in flashes(confirm.text)
+    page = panel.submit("/contacts/delete", {"ids": [str(i) for i in ids]})
+    assert message in flashes(page.text)
+    assert [c.id for c in contacts(db_url)] == [kept]
+    page = panel.submit("/contacts/delete", {"ids": [str(kept)]})
+    assert any(f.startswith("Deleted:") for f in flashes(page.text))
+    assert contacts(db_url) == []
+
+
 def test_global_contacts_search_filter_sort_and_add(panel: Panel, db_url: str) -> None:
     acme = panel.new_customer()
     nimbus = panel.new_customer(name="Nimbus Voice", reference="NV-1")

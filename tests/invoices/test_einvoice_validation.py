@@ -171,22 +171,30 @@ def test_destination_lines_pass_en16931(admin: Api, operator: Api) -> None:
     assert admin.patch("/settings/options", {"invoice_line_grouping": "destination"}).is_success
     configure_seller(admin)
     cid = make_buyer(operator, currency="JPY", tax_category="reverse_charge")
-    invoice = issue(
+    destinations = [("United Kingdom Mobile", "447"), ("Germany Fixed", "49")]
+    charges = ["150.5", "20", "999", "31.25", "7"]
+    calls(
         operator,
-        cid,
-        "JPY",
-        ["150.5", "20", "999"],
-        dest_name="United Kingdom Mobile",
-        dest_code="447",
-    )
-    extra = generate(operator, cid, "monthly", "2026-10-01")
-    assert extra.status_code == 409  # one invoice per period: the lines come from every call
-    assert [line["description"] for line in invoice["lines"]] == ["United Kingdom Mobile (447)"]
+        [
+            call(f"{cid}-{i}", cid, f"2026-10-0{1 + i % 3}", charge, currency="JPY",
+                 dest_name=destinations[i % 2][0], dest_code=destinations[i % 2][1])
+            for i, charge in enumerate(charges)
+        ],
+    )  # fmt: skip
+    answer = generate(operator, cid, "monthly", "2026-10-01")
+    assert answer.status_code == 201, answer.text
+    [invoice] = answer.json()["items"]
+    assert sorted(line["description"] for line in invoice["lines"]) == [
+        "Germany Fixed (49)",
+        "United Kingdom Mobile (447)",
+    ]
+    assert sorted(line["calls"] for line in invoice["lines"]) == [2, 3]
     ubl = ubl_of(operator, invoice)
     assert_valid(ubl, "UBL")
     _pdf, cii = facturx_of(operator, invoice)
     assert_valid(cii, "CII")
     assert ubl_totals(ubl) == cii_totals(cii) == invoice_totals(invoice)
+    assert len(etree.fromstring(ubl).findall("cac:InvoiceLine", UBL_NS)) == 2
     category = etree.fromstring(ubl).find(".//cac:TaxSubtotal/cac:TaxCategory", UBL_NS)
     assert category.findtext("cbc:ID", namespaces=UBL_NS) == "AE"
     assert category.findtext("cbc:TaxExemptionReasonCode", namespaces=UBL_NS) == "VATEX-EU-AE"

@@ -106,6 +106,54 @@ def test_ip_entries_are_in_the_address_layout_by_direction(
     assert rows(db_url, "SELECT * FROM sip_address") == []
 
 
+# The columns each server reads, by its own schema: Kamailio 5.6 (auth_db subscriber v7,
+# permissions address v6), OpenSIPS 3 (address v5: ip, proto, pattern, context_info) and
+# Asterisk's PJSIP realtime tables (contrib/ast-db-manage: ps_endpoints, ps_auths, ps_aors).
+SERVER_COLUMNS = {
+    "sip_subscriber": {"id", "username", "domain", "password", "ha1", "ha1b"},
+    "sip_address": {"id", "grp", "ip_addr", "mask", "port", "tag"}
+    | {"ip", "proto", "pattern", "context_info"},
+    "sip_version": {"table_name", "table_version"},
+    "sip_version_opensips": {"table_name", "table_version"},
+    "ps_endpoints": {"id", "transport", "aors", "auth", "context", "disallow", "allow"}
+    | {"direct_media", "accountcode", "deny", "permit", "device_state_busy_at"},
+    "ps_auths": {"id", "auth_type", "username", "realm", "md5_cred", "password"},
+    "ps_aors": {"id", "max_contacts", "remove_existing", "qualify_frequency"},
+}
+# carrierdesk's own columns beside them, for a routing script (customer, limits, whitelist).
+OWN_COLUMNS = {
+    "sip_subscriber": {"customer_id", "channels", "cps", "protocol", "ip_whitelist"},
+    "sip_address": {"customer_id", "ip_auth_id", "channels", "cps", "tech_prefix"},
+}
+
+
+def columns_of(db_url: str, view: str) -> set[str]:
+    with get_engine(db_url).connect() as conn:
+        return set(conn.execute(text(f"SELECT * FROM {view} WHERE 1 = 0")).keys())
+
+
+def test_each_view_has_the_columns_its_server_reads_and_no_other(db_url: str) -> None:
+    for view, expected in SERVER_COLUMNS.items():
+        assert columns_of(db_url, view) == expected | OWN_COLUMNS.get(view, set()), view
+
+
+def test_an_ip_entry_in_opensips_layout(operator: Any, acme: int, db_url: str) -> None:
+    entry = {"ip": "203.0.113.0/29", "tech_prefix": "100#", "channels": 30, "cps": 5}
+    created = operator.post(f"/customers/{acme}/ip-auth", {**entry, "port": 5080})
+    assert created.status_code == 201, created.text
+    found = rows(
+        db_url,
+        "SELECT grp, ip, mask, port, proto, pattern, context_info FROM sip_address ORDER BY grp",
+    )
+    info = f"{acme}|{created.json()['id']}|30|5|100#"
+    assert found == [
+        {"grp": 1, "ip": "203.0.113.0", "mask": 29, "port": 0, "proto": "udp", "pattern": None,
+         "context_info": info},
+        {"grp": 2, "ip": "203.0.113.0", "mask": 29, "port": 5080, "proto": "udp",
+         "pattern": None, "context_info": info},
+    ]  # fmt: skip
+
+
 def test_the_version_rows_servers_check(db_url: str) -> None:
     kamailio = rows(db_url, "SELECT table_name, table_version FROM sip_version")
     assert {r["table_name"]: r["table_version"] for r in kamailio} == (
@@ -116,14 +164,15 @@ def test_the_version_rows_servers_check(db_url: str) -> None:
 
 
 @pytest.mark.postgres_only
-def test_text_columns_are_varchar_for_kamailio(pg_url: str) -> None:
+def test_text_columns_are_varchar_in_every_view(pg_url: str) -> None:
     types = rows(
         pg_url,
         "SELECT table_name, column_name, data_type FROM information_schema.columns"
         " WHERE table_name = ANY(:views) AND data_type NOT IN ('integer', 'boolean')",
-        views=["sip_subscriber", "sip_address", "sip_version", "ps_endpoints", "ps_auths"],
+        views=list(server_views.VIEW_NAMES),
     )
-    assert types and {t["data_type"] for t in types} == {"character varying"}
+    assert {t["table_name"] for t in types} == set(server_views.VIEW_NAMES)
+    assert {t["data_type"] for t in types} == {"character varying"}
 
 
 @pytest.fixture

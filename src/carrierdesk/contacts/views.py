@@ -321,6 +321,18 @@ def confirm_delete(
     return page(request, db, "contacts/delete.html", context)
 
 
+MAX_SELECTED = 500  # contacts deleted at once: each is looked up, checked and audited
+
+
+def _too_many_selected(count: int) -> str | None:
+    if count <= MAX_SELECTED:
+        return None
+    return (
+        f"ids: at most {MAX_SELECTED} contacts can be deleted at once (got {count}); "
+        "nothing was deleted."
+    )
+
+
 @router.get("/customers/{customer_id}/contacts/delete", response_class=HTMLResponse)
 def confirm_delete_selected(
     request: Request,
@@ -330,6 +342,8 @@ def confirm_delete_selected(
     ids: list[int] = Query(default=[]),
 ) -> Response:
     customer = get_customer(db, principal, customer_id)
+    if too_many := _too_many_selected(len(ids)):
+        return redirect(f"/customers/{customer_id}", too_many, "danger")
     chosen = [service.get_contact(db, principal, i) for i in ids]
     chosen = [c for c in chosen if c.customer_id == customer_id]
     if not chosen:
@@ -343,6 +357,8 @@ def delete_contacts(
     request: Request, form: SubmittedForm, principal: WebWriter, db: Db
 ) -> Response:
     ids = [int(i) for i in form.getlist("ids") if isinstance(i, str) and i.isdigit()]
+    if too_many := _too_many_selected(len(ids)):
+        return redirect(safe_path(text(form, "return_to"), "/contacts"), too_many, "danger")
     contacts = [service.get_contact(db, principal, i) for i in ids]
     if not contacts:
         return redirect("/contacts", "Nothing was selected.", "warning")

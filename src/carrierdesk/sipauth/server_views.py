@@ -82,21 +82,23 @@ VISIBLE_SIP_USER = (
 SIP_ACCOUNTS = _both(
     "sip_accounts",
     """SELECT s.id AS sip_user_id, s.customer_id, s.username, s.realm, s.ha1, s.ha1b,
-       s.channels, s.cps, s.protocol, COALESCE({whitelist}, '') AS ip_whitelist
+       s.channels, s.cps, s.protocol, CAST(COALESCE({whitelist}, '') AS {vc}) AS ip_whitelist
 """
     + VISIBLE_SIP_USER,
     whitelist=WHITELIST,
     true=TRUE,
+    vc=VC,
 )
 SIP_PEERS = _both(
     "sip_peers",
-    """SELECT a.id AS ip_auth_id, a.customer_id, a.ip, {address} AS address,
+    """SELECT a.id AS ip_auth_id, a.customer_id, a.ip, CAST({address} AS {vc}) AS address,
        CASE WHEN a.ip LIKE '%/%' THEN {mask} WHEN a.ip LIKE '%:%' THEN 128 ELSE 32 END AS mask,
        a.sends_calls, a.receives_calls, a.channels, a.cps, a.protocol, a.port, a.tech_prefix
 FROM ip_auth a JOIN customers c ON c.id = a.customer_id
 WHERE c.status = 'active'""",
     address=ADDRESS,
     mask=MASK,
+    vc=VC,
 )
 # Straight on the table with the same rule, not through sip_accounts: one view level less to
 # plan on every REGISTER.
