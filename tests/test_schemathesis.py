@@ -52,6 +52,10 @@ REFUSALS: dict[str, list[str]] = {
         r"^moderator_pin: must differ from the PIN$",
         r"^receives_calls: tick receives calls, sends calls, or both$",
         r"^password: (is required when|leave it empty when) Auto Generate",
+        # a customer's tax category with its rate, exemption reason and VAT id (EN 16931)
+        r"^tax_rate: must be 0 when the tax category is \w+ \(no VAT\)$",
+        r"^tax_exemption_reason: is required when the tax category is exempt$",
+        r"^vat_id: is required when the tax category is reverse_charge \(EN 16931 BR-AE-02\)$",
     ],
     "time-and-stored-data": [
         r"^period_starts\.\d+: .* (has no charges to invoice|has not ended yet"
@@ -90,6 +94,14 @@ REFUSALS: dict[str, list[str]] = {
         r"^The request body must be a JSON array of CDRs\.$",
         r"^timezone: (is for the formats whose times carry no zone|'.*' is not a time zone)",
     ],
+    # e-invoice parties (invoices/einvoice/fields.py): VAT numbers, IBANs and BICs are checked
+    # with their countries' check digits (python-stdnum), which no pattern can state
+    "einvoice-identifiers": [
+        r"^(seller_)?vat_id: (must start with the issuing country's ISO code"
+        r"|\S+ is not a (valid )?VAT number)",
+        r"^seller_iban: is not (an IBAN|a valid IBAN) ",
+        r"^seller_bic: is not a BIC ",
+    ],
     "lone-surrogate": [r": must be valid Unicode text \(found a lone surrogate"],
     # a webhook URL's host: what it resolves to now, and whether that is a public address
     # (webhooks/targets.py); a port out of range or no host after the user name
@@ -99,8 +111,9 @@ REFUSALS: dict[str, list[str]] = {
     ],
 }
 LEFT_OPEN: dict[str, list[str]] = {
-    # contacts: `email` does not say `format: email` (src/carrierdesk/contacts/schemas.py)
-    "email": [r"^email: is not a valid email address"],
+    # contacts, customers, the seller: `email`, `invoice_email` and `seller_email` do not say
+    # `format: email` (src/carrierdesk/contacts/schemas.py, invoices/einvoice/fields.py)
+    "email": [r"^(email|invoice_email|seller_email): is not a valid email address"],
     # SIP users, conferences, IP auth: `username`, `extension`, `pin`, `moderator_pin` and
     # `tech_prefix` do not state their patterns (src/carrierdesk/sipauth/schemas.py)
     "identifier-pattern": [
@@ -112,9 +125,6 @@ LEFT_OPEN: dict[str, list[str]] = {
     # customers: `tax_rate` as a string does not say it is a decimal number
     # (src/carrierdesk/customers/schemas.py)
     "decimal-string": [r"^tax_rate: must be a number$"],
-    # customers: `currency` does not list the ISO 4217 codes it takes as an enum
-    # (src/carrierdesk/customers/schemas.py)
-    "currency-enum": [r"^currency: must be an ISO 4217 currency code"],
     # PATCH bodies: a field that may be null in the schema but cannot be cleared (e.g. a
     # contact's email) (src/carrierdesk/contacts/schemas.py and the like)
     "null-not-clearable": [r"^\w+: cannot be empty$"],
@@ -124,6 +134,9 @@ LEFT_OPEN: dict[str, list[str]] = {
     # every text field refuses control characters, which no schema states
     # (src/carrierdesk/validation.py, `Input`)
     "control-characters": [r": must not contain control characters \(found U\+[0-9A-F]{4}\)$"],
+    # customers and the seller: `country` and `seller_country` do not list the ISO 3166-1
+    # codes they take as an enum (src/carrierdesk/invoices/einvoice/fields.py)
+    "country-enum": [r"^(seller_)?country: must be an ISO 3166-1 alpha-2 country code"],
 }
 PATTERNS = [
     re.compile(p) for patterns in (*REFUSALS.values(), *LEFT_OPEN.values()) for p in patterns

@@ -159,6 +159,15 @@ def normalise_currency(value: str) -> str:
     return code
 
 
+# A currency field (customers, rate cards): the OpenAPI document lists the codes as an enum.
+# The server also takes one in lower case or with spaces around it, and stores it upper case.
+Currency = Annotated[
+    str,
+    AfterValidator(normalise_currency),
+    Field(json_schema_extra={"enum": sorted(CURRENCIES)}),
+]
+
+
 def normalise_phone(value: str | None) -> str | None:
     """E.164 (+442071234567), or ValueError with a message a person can act on."""
     if value is None or not value.strip():

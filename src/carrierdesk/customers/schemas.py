@@ -15,13 +15,12 @@ from carrierdesk.invoices.einvoice.fields import (
     VatId,
 )
 from carrierdesk.invoices.einvoice.tax import TaxCategoryName
-from carrierdesk.validation import Input, normalise_currency
+from carrierdesk.validation import Currency, Input
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
 Schedule = Literal["none", "daily", "weekly", "monthly"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 SCHEDULES: tuple[str, ...] = Schedule.__args__  # type: ignore[attr-defined]
-Currency = Annotated[str, AfterValidator(normalise_currency)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Reference = Annotated[str, Field(max_length=100)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]

@@ -6,11 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from carrierdesk.validation import Input, normalise_currency
+from carrierdesk.validation import Currency, Input
 
-Currency = Annotated[str, AfterValidator(normalise_currency)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 CardId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
