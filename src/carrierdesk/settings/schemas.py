@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from carrierdesk.invoices.einvoice.fields import (
     Bic,
@@ -17,6 +17,14 @@ from carrierdesk.invoices.einvoice.fields import (
 from carrierdesk.validation import Input
 
 # Invoice options (issue 5): printed on every invoice and its number.
+# The first invoice number, up to numbering.service.MAX_NUMBER (18 nines). FastAPI's OpenAPI
+# model keeps bounds as floats, and 999999999999999999 as a float is 1e18, one above the real
+# bound; the document states it as exclusiveMaximum 1e18 instead, which a float holds exactly.
+RangeStart = Annotated[
+    int,
+    Field(ge=0, le=999_999_999_999_999_999),
+    WithJsonSchema({"type": "integer", "minimum": 0, "exclusiveMaximum": 10**18}),
+]
 NumberPrefix = Annotated[str, Field(max_length=20, pattern=r"^[A-Za-z0-9/_.#-]*$")]
 NumberPadding = Annotated[int, Field(ge=1, le=12)]
 TaxName = Annotated[str, Field(min_length=1, max_length=40)]
@@ -26,7 +34,7 @@ InvoiceText = Annotated[str, Field(max_length=1000)]
 class Options(BaseModel):
     """Settings › Options: account-wide, stored in the options table, defaults when unset."""
 
-    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999_999)
+    number_range_start: RangeStart | None = None
     block_size: int | None = Field(default=None, ge=1, le=1_000_000)
     invoice_line_grouping: Literal["day", "destination"] = "day"
     summary_refresh_seconds: int = Field(default=60, ge=5, le=3600)
@@ -56,7 +64,7 @@ class Options(BaseModel):
 class OptionsPatch(Input):
     model_config = ConfigDict(extra="forbid")
 
-    number_range_start: int | None = Field(default=None, ge=0, le=999_999_999_999_999_999)
+    number_range_start: RangeStart | None = None
     block_size: int | None = Field(default=None, ge=1, le=1_000_000)
     invoice_line_grouping: Literal["day", "destination"] | None = None
     summary_refresh_seconds: int | None = Field(default=None, ge=5, le=3600)
