@@ -122,9 +122,6 @@ LEFT_OPEN: dict[str, list[str]] = {
         r"^(pin|moderator_pin): must be 4 to 12 digits$",
         r"^tech_prefix: must be up to 20 characters of digits, letters, #, \* or \+$",
     ],
-    # customers: `tax_rate` as a string does not say it is a decimal number
-    # (src/carrierdesk/customers/schemas.py)
-    "decimal-string": [r"^tax_rate: must be a number$"],
     # PATCH bodies: a field that may be null in the schema but cannot be cleared (e.g. a
     # contact's email) (src/carrierdesk/contacts/schemas.py and the like)
     "null-not-clearable": [r"^\w+: cannot be empty$"],

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_serializer
 
 from carrierdesk.invoices.einvoice.fields import (
     Country,
@@ -23,7 +23,22 @@ STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 SCHEDULES: tuple[str, ...] = Schedule.__args__  # type: ignore[attr-defined]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Reference = Annotated[str, Field(max_length=100)]
-TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
+# A percentage, as a JSON number or a decimal string. The string's pattern states the range and
+# the 4 decimal places (trailing zeros do not count: Pydantic normalises the decimal first);
+# the server also reads a sign, an exponent or spaces around the digits.
+TAX_RATE_TEXT = r"^0*(100(\.0*)?|[0-9]{1,2}(\.[0-9]{0,4}0*)?|\.[0-9]{1,4}0*)$"
+TaxRate = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=7, decimal_places=4),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100},
+                {"type": "string", "pattern": TAX_RATE_TEXT},
+            ]
+        }
+    ),
+]
 RateCardId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
