@@ -62,7 +62,8 @@ REFUSALS: dict[str, list[str]] = {
         r"|is out of range)$",
         r"^currency: cannot be changed once the customer exists$",
         r"^(username|extension): (must be a number inside the customer's number blocks"
-        r"|.* is inside the number block .* of another customer)",
+        r"|.* is inside the number block .* of another customer"
+        r"|write the number without leading zeros)",
         r"^current_password: is not your current password$",
         r"^new_password: must differ from the current password$",
         r"^(public_notes|private_notes): must not contain the contact's (current )?password$",
@@ -114,14 +115,6 @@ LEFT_OPEN: dict[str, list[str]] = {
     # contacts, customers, the seller: `email`, `invoice_email` and `seller_email` do not say
     # `format: email` (src/carrierdesk/contacts/schemas.py, invoices/einvoice/fields.py)
     "email": [r"^(email|invoice_email|seller_email): is not a valid email address"],
-    # SIP users, conferences, IP auth: `username`, `extension`, `pin`, `moderator_pin` and
-    # `tech_prefix` do not state their patterns (src/carrierdesk/sipauth/schemas.py)
-    "identifier-pattern": [
-        r"^(username|extension): (must be 1 to 32 characters of letters, digits, _ \. or -"
-        r"|write the number without leading zeros)",
-        r"^(pin|moderator_pin): must be 4 to 12 digits$",
-        r"^tech_prefix: must be up to 20 characters of digits, letters, #, \* or \+$",
-    ],
     # PATCH bodies: a field that may be null in the schema but cannot be cleared (e.g. a
     # contact's email) (src/carrierdesk/contacts/schemas.py and the like)
     "null-not-clearable": [r"^\w+: cannot be empty$"],

@@ -53,8 +53,18 @@ IpOrCidr = Annotated[str, AfterValidator(normalise_ip_or_cidr), AfterValidator(_
 Channels = Annotated[int | None, Field(ge=0, le=100_000)]
 Cps = Annotated[int | None, Field(ge=0, le=10_000)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-TechPrefix = Annotated[str, AfterValidator(_tech_prefix)]
-Pin = Annotated[str | None, BeforeValidator(_blank_is_none), AfterValidator(_pin)]
+# The patterns below only state in the OpenAPI document what the validators (and, for names,
+# numbering/extensions.py's NAME) check, so a refusal keeps its own message.
+TechPrefix = Annotated[
+    str,
+    AfterValidator(_tech_prefix),
+    Field(json_schema_extra={"pattern": r"^[0-9A-Za-z#*+]{0,20}$"}),
+]
+# Empty (or blank) is no PIN.
+PinText = Annotated[str, Field(json_schema_extra={"pattern": r"^([0-9]{4,12})?$"})]
+Pin = Annotated[PinText | None, BeforeValidator(_blank_is_none), AfterValidator(_pin)]
+# A SIP username or a conference extension: one namespace (numbering/extensions.py).
+ExtensionName = Annotated[str, Field(json_schema_extra={"pattern": r"^[A-Za-z0-9_.-]{1,32}$"})]
 # A password is kept exactly as typed: a trimmed one would not be the one the phone sends.
 Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 RoomName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -66,7 +76,7 @@ class Fields(Input):
 
 
 class SipUserCreate(Fields):
-    username: str
+    username: ExtensionName
     password: Password | None = None
     channels: Channels = None
     cps: Cps = None
@@ -161,7 +171,7 @@ class IpAuthList(BaseModel):
 
 class ConferenceCreate(Fields):
     name: RoomName
-    extension: str
+    extension: ExtensionName
     pin: Pin = None
     moderator_pin: Pin = None
     quality: Quality = "wide"
@@ -170,7 +180,7 @@ class ConferenceCreate(Fields):
 
 class ConferenceUpdate(Fields):
     name: RoomName | None = None
-    extension: str | None = None
+    extension: ExtensionName | None = None
     pin: Pin = None
     moderator_pin: Pin = None
     quality: Quality | None = None
