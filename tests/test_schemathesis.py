@@ -115,9 +115,6 @@ LEFT_OPEN: dict[str, list[str]] = {
     # contacts, customers, the seller: `email`, `invoice_email` and `seller_email` do not say
     # `format: email` (src/carrierdesk/contacts/schemas.py, invoices/einvoice/fields.py)
     "email": [r"^(email|invoice_email|seller_email): is not a valid email address"],
-    # PATCH bodies: a field that may be null in the schema but cannot be cleared (e.g. a
-    # contact's email) (src/carrierdesk/contacts/schemas.py and the like)
-    "null-not-clearable": [r"^\w+: cannot be empty$"],
     # every text field refuses control characters, which no schema states
     # (src/carrierdesk/validation.py, `Input`)
     "control-characters": [r": must not contain control characters \(found U\+[0-9A-F]{4}\)$"],
@@ -136,6 +133,9 @@ LENIENT: dict[str, tuple[int, str]] = {
     "POST /customers": (201, "`apply_at`: 0 read as a Unix time"),
     "PATCH /settings/options": (200, "booleans: 0 and 1 read as false and true"),
     "POST /webhooks": (201, "`enabled`: 0 and 1 read as false and true"),
+    "PATCH /webhooks/{webhook_id}": (200, "`enabled`: 0 and 1 read as false and true"),
+    "PATCH /sip-users/{sip_user_id}": (200, "`enabled`: 0 and 1 read as false and true"),
+    "PATCH /conferences/{room_id}": (200, "`max_members`: false and true read as 0 and 1"),
     "POST /cdrs": (200, "invalid rows are reported in `rejected` (API.md's batch contract)"),
 }
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic_core import CoreSchema
 
 from carrierdesk.config import get_settings
 
@@ -53,6 +61,29 @@ class Input(BaseModel):
     def _storable_text(cls, value: Any) -> Any:
         _check_texts(value)
         return value
+
+
+class _LeftOutNotCleared:
+    """Drops null from a field's JSON schema only: validation (and its messages) is that of
+    `T | None`, where None is "left out"."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        schema = dict(handler(core_schema))
+        branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+        if len(branches) == 1:
+            schema.update(branches[0])
+        elif branches:
+            schema["anyOf"] = branches
+        return schema
+
+
+T = TypeVar("T")
+# A PATCH field that may be left out but not cleared: its service answers null with "cannot be
+# empty", so the OpenAPI document does not publish it as nullable. (SkipJsonSchema[None] would
+# make `T | None` a union, whose errors name its branches: `email.none: must be None`.)
+NotClearable = Annotated[T | None, _LeftOutNotCleared()]
 
 
 def at_most(limit: int, noun: str = "entries") -> BeforeValidator:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from carrierdesk.validation import Input, IpWhitelist, check_email, normalise_phone
+from carrierdesk.validation import Input, IpWhitelist, NotClearable, check_email, normalise_phone
 
 ContactType = Literal["general", "billing", "technical", "noc", "sales", "rates", "management"]
 CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
@@ -39,17 +39,18 @@ class ContactCreate(ContactFields):
 
 
 class ContactUpdate(ContactFields):
-    name: Name | None = None
-    email: Email | None = None
+    # NotClearable[X]: may be left out, not cleared (null is "cannot be empty")
+    name: NotClearable[Name] = None
+    email: NotClearable[Email] = None
     phone: Phone = None
     mobile: Phone = None
-    contact_type: ContactType | None = None
+    contact_type: NotClearable[ContactType] = None
     public_notes: Notes | None = None
     private_notes: Notes | None = None
-    email_verified: bool | None = None
-    mobile_verified: bool | None = None
+    email_verified: NotClearable[bool] = None
+    mobile_verified: NotClearable[bool] = None
     ip_whitelist: IpList | None = None
-    enabled: bool | None = None
+    enabled: NotClearable[bool] = None
     apply_at: datetime | None = None
 
 

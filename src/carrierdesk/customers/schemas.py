@@ -15,7 +15,7 @@ from carrierdesk.invoices.einvoice.fields import (
     VatId,
 )
 from carrierdesk.invoices.einvoice.tax import TaxCategoryName
-from carrierdesk.validation import Currency, Input
+from carrierdesk.validation import Currency, Input, NotClearable
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
 Schedule = Literal["none", "daily", "weekly", "monthly"]
@@ -90,15 +90,17 @@ class CustomerCreate(CustomerFields):
 
 
 class CustomerUpdate(CustomerFields):
-    name: Name | None = None
+    # NotClearable[X]: may be left out, not cleared (null is "cannot be empty")
+    name: NotClearable[Name] = None
     reference: Annotated[Reference | None, AfterValidator(_strip)] = None
-    status: Status | None = None
-    currency: Currency | None = None  # accepted only when unchanged: see the service
-    tax_rate: TaxRate | None = None
-    tax_category: TaxCategoryName | None = None
-    invoice_schedule: Schedule | None = None
-    invoice_due_days: int | None = Field(default=None, ge=0, le=365)
-    email_invoices: bool | None = None
+    status: NotClearable[Status] = None
+    # accepted only when unchanged: see the service
+    currency: NotClearable[Currency] = None
+    tax_rate: NotClearable[TaxRate] = None
+    tax_category: NotClearable[TaxCategoryName] = None
+    invoice_schedule: NotClearable[Schedule] = None
+    invoice_due_days: NotClearable[int] = Field(default=None, ge=0, le=365)
+    email_invoices: NotClearable[bool] = None
     channels: int | None = Field(default=None, ge=0, le=1_000_000)
     rate_card_id: RateCardId | None = None  # null: no rate card
     apply_at: datetime | None = None

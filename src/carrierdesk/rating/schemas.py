@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from carrierdesk.validation import Currency, Input
+from carrierdesk.validation import Currency, Input, NotClearable
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 CardId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -24,8 +24,10 @@ class RateCardCreate(Fields):
 
 
 class RateCardUpdate(Fields):
-    name: Name | None = None
-    currency: Currency | None = None  # refused while customers use the card: see the service
+    # NotClearable[X]: may be left out, not cleared (null is "cannot be empty")
+    name: NotClearable[Name] = None
+    # refused while customers use the card: see the service
+    currency: NotClearable[Currency] = None
 
 
 class RateCardOut(BaseModel):
@@ -82,7 +84,7 @@ class ProviderCreate(Fields):
 
 
 class ProviderUpdate(Fields):
-    name: Name | None = None
+    name: NotClearable[Name] = None
     rate_card_id: CardId | None = None
 
 

@@ -14,7 +14,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from carrierdesk.validation import Input, IpWhitelist, normalise_ip_or_cidr
+from carrierdesk.validation import Input, IpWhitelist, NotClearable, normalise_ip_or_cidr
 
 
 def _lower(value: object) -> object:
@@ -88,11 +88,12 @@ class SipUserCreate(Fields):
 class SipUserUpdate(Fields):
     """The username is fixed: the stored digest hashes are computed from it."""
 
+    # NotClearable[X]: may be left out, not cleared (null is "cannot be empty")
     channels: Channels = None
     cps: Cps = None
-    protocol: Protocol | None = None
-    ip_whitelist: IpList | None = None
-    enabled: bool | None = None
+    protocol: NotClearable[Protocol] = None
+    ip_whitelist: NotClearable[IpList] = None
+    enabled: NotClearable[bool] = None
 
 
 class SipPasswordReset(Fields):
@@ -136,14 +137,14 @@ class IpAuthCreate(Fields):
 
 
 class IpAuthUpdate(Fields):
-    ip: IpOrCidr | None = None
-    receives_calls: bool | None = None
-    sends_calls: bool | None = None
+    ip: NotClearable[IpOrCidr] = None
+    receives_calls: NotClearable[bool] = None
+    sends_calls: NotClearable[bool] = None
     channels: Channels = None
     cps: Cps = None
-    protocol: Protocol | None = None
-    port: Port | None = None
-    tech_prefix: TechPrefix | None = None
+    protocol: NotClearable[Protocol] = None
+    port: NotClearable[Port] = None
+    tech_prefix: NotClearable[TechPrefix] = None
 
 
 class IpAuthOut(BaseModel):
@@ -179,12 +180,12 @@ class ConferenceCreate(Fields):
 
 
 class ConferenceUpdate(Fields):
-    name: RoomName | None = None
-    extension: ExtensionName | None = None
+    name: NotClearable[RoomName] = None
+    extension: NotClearable[ExtensionName] = None
     pin: Pin = None
     moderator_pin: Pin = None
-    quality: Quality | None = None
-    max_members: MaxMembers | None = None
+    quality: NotClearable[Quality] = None
+    max_members: NotClearable[MaxMembers] = None
 
 
 class ConferenceOut(BaseModel):

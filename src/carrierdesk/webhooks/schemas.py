@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from carrierdesk.validation import Input, at_most
+from carrierdesk.validation import Input, NotClearable, at_most
 from carrierdesk.webhooks.events import EVENT_TYPES
 from carrierdesk.webhooks.targets import MAX_URL, url_problem
 
@@ -70,9 +70,10 @@ class WebhookCreate(Fields):
 
 
 class WebhookUpdate(Fields):
-    url: Url | None = None
-    events: Events | None = None
-    enabled: bool | None = None
+    # NotClearable[X]: may be left out, not cleared (null is "cannot be empty")
+    url: NotClearable[Url] = None
+    events: NotClearable[Events] = None
+    enabled: NotClearable[bool] = None
 
 
 class WebhookOut(BaseModel):
