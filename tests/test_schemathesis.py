@@ -112,9 +112,6 @@ REFUSALS: dict[str, list[str]] = {
     ],
 }
 LEFT_OPEN: dict[str, list[str]] = {
-    # contacts, customers, the seller: `email`, `invoice_email` and `seller_email` do not say
-    # `format: email` (src/carrierdesk/contacts/schemas.py, invoices/einvoice/fields.py)
-    "email": [r"^(email|invoice_email|seller_email): is not a valid email address"],
     # every text field refuses control characters, which no schema states
     # (src/carrierdesk/validation.py, `Input`)
     "control-characters": [r": must not contain control characters \(found U\+[0-9A-F]{4}\)$"],

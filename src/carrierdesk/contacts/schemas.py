@@ -5,11 +5,22 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from carrierdesk.validation import Input, IpWhitelist, NotClearable, check_email, normalise_phone
+from carrierdesk.validation import (
+    EMAIL_FORMAT,
+    Input,
+    IpWhitelist,
+    NotClearable,
+    check_email,
+    normalise_phone,
+)
 
 ContactType = Literal["general", "billing", "technical", "noc", "sales", "rates", "management"]
 CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
-Email = Annotated[str, Field(max_length=320), AfterValidator(check_email)]
+Email = Annotated[
+    str,
+    Field(max_length=320, json_schema_extra=EMAIL_FORMAT),
+    AfterValidator(check_email),
+]
 Phone = Annotated[str | None, AfterValidator(normalise_phone)]
 IpList = IpWhitelist
 Notes = Annotated[str, Field(max_length=10_000)]

@@ -15,7 +15,7 @@ from carrierdesk.invoices.einvoice.fields import (
     VatId,
 )
 from carrierdesk.invoices.einvoice.tax import TaxCategoryName
-from carrierdesk.validation import Currency, Input, NotClearable
+from carrierdesk.validation import Currency, Input, NotClearable, OptionalEmailSchema
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
 Schedule = Literal["none", "daily", "weekly", "monthly"]
@@ -57,7 +57,7 @@ class CustomerFields(Input):
     postcode: Postcode = None
     country: Country = None
     vat_id: VatId = None
-    invoice_email: Email = None
+    invoice_email: Annotated[Email, OptionalEmailSchema] = None
     tax_exemption_reason: PartyText = None
 
 

@@ -14,7 +14,7 @@ from carrierdesk.invoices.einvoice.fields import (
     ShortText,
     VatId,
 )
-from carrierdesk.validation import Input
+from carrierdesk.validation import Input, OptionalEmailSchema
 
 # Invoice options (issue 5): printed on every invoice and its number.
 # The first invoice number, up to numbering.service.MAX_NUMBER (18 nines). FastAPI's OpenAPI
@@ -58,7 +58,7 @@ class Options(BaseModel):
     seller_registration_id: ShortText = None
     seller_iban: Iban = None
     seller_bic: Bic = None
-    seller_email: Email = None
+    seller_email: Annotated[Email, OptionalEmailSchema] = None
 
 
 class OptionsPatch(Input):
@@ -87,7 +87,7 @@ class OptionsPatch(Input):
     seller_registration_id: ShortText = None
     seller_iban: Iban = None
     seller_bic: Bic = None
-    seller_email: Email = None
+    seller_email: Annotated[Email, OptionalEmailSchema] = None
 
 
 SELLER_FIELDS = tuple(name for name in Options.model_fields if name.startswith("seller_"))
