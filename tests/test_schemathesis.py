@@ -112,9 +112,6 @@ REFUSALS: dict[str, list[str]] = {
     ],
 }
 LEFT_OPEN: dict[str, list[str]] = {
-    # every text field refuses control characters, which no schema states
-    # (src/carrierdesk/validation.py, `Input`)
-    "control-characters": [r": must not contain control characters \(found U\+[0-9A-F]{4}\)$"],
     # customers and the seller: `country` and `seller_country` do not list the ISO 3166-1
     # codes they take as an enum (src/carrierdesk/invoices/einvoice/fields.py)
     "country-enum": [r"^(seller_)?country: must be an ISO 3166-1 alpha-2 country code"],

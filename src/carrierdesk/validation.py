@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     WithJsonSchema,
@@ -23,7 +25,11 @@ from carrierdesk.config import get_settings
 
 # Control characters (Unicode Cc) but tab, line feed and carriage return: PostgreSQL refuses NUL
 # in text, and none of the others is ever typed on purpose.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+# The same rule in the OpenAPI document, on every text of a request body (see Input); ECMA-262
+# and Python read it alike.
+TEXT_PATTERN = f"^[^{_CONTROL_CHARS}]*$"
 # A lone surrogate (from a JSON escape such as "\\ud800") is not text: no driver can encode it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -52,10 +58,38 @@ def _check_texts(value: Any) -> None:
             pending.extend(item.values())
 
 
+def _state_storable_text(schema: dict[str, Any]) -> None:
+    """Puts TEXT_PATTERN on every text of a model's JSON schema: its fields, their items and
+    values, at any depth (a nested model has its own schema, and its own call). A text that has
+    a pattern of its own gets both (`allOf`); an enum, or a format such as date-time or email,
+    already excludes control characters."""
+    for key, value in schema.items():  # parts may be shared (WithJsonSchema): change copies
+        schema[key] = copy.deepcopy(value)
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "string" and not {"enum", "const", "format"} & node.keys():
+            if "pattern" not in node:
+                node["pattern"] = TEXT_PATTERN
+            elif node["pattern"] != TEXT_PATTERN:
+                node["allOf"] = [*node.get("allOf", []), {"pattern": TEXT_PATTERN}]
+        if node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
+            node.setdefault("propertyNames", {"pattern": TEXT_PATTERN})  # keys are checked too
+        pending.extend(node.get("properties", {}).values())
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            pending.extend(node.get(key, []))
+        pending.extend([node.get("items"), node.get("additionalProperties")])
+
+
 class Input(BaseModel):
     """The base of every request body and form schema: no field of it, however nested, takes
     a text that the database cannot store (see text_problem), and the refusal names the field,
-    in the API's problem+json and on the form alike."""
+    in the API's problem+json and on the form alike. The OpenAPI document states the control
+    characters (TEXT_PATTERN); lone surrogates cannot be written in a pattern."""
+
+    model_config = ConfigDict(json_schema_extra=_state_storable_text)
 
     @field_validator("*", mode="before")
     @classmethod
