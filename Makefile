@@ -44,7 +44,7 @@ lint: install
 	$(BIN)/mypy
 
 test: install test-tools lint
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 # `make bench` runs every benchmark; `make bench load` (or any part of a name) runs those only.
 ifeq (bench,$(firstword $(MAKECMDGOALS)))

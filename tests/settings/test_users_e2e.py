@@ -13,19 +13,21 @@ from support import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 NOC = "noc@carrier.example"
+LONG_NAMED_ADMIN = "olivia.montgomery-fairweather@carrier-operations.example"
 
 
-def test_reset_password_and_delete_a_user(
-    served_app: str, page: Page, admin_user: tuple[str, str], db_url: str
-) -> None:
+def test_reset_password_and_delete_a_user(served_app: str, page: Page, db_url: str) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     make_user(db_url, NOC, "operator", PASSWORD)
-    submit_login(page, served_app, *admin_user)
+    make_user(db_url, LONG_NAMED_ADMIN, "admin", PASSWORD)  # the widest navbar
+    submit_login(page, served_app, LONG_NAMED_ADMIN, PASSWORD)
     page.goto(f"{served_app}/settings/users")
     nav = page.locator("nav.app-navbar")
     box = nav.bounding_box()
     assert box is not None and box["height"] < 70  # every item on one line at 1440 px
+    log_out = nav.locator("button:has-text('Log out')").bounding_box()
+    assert log_out is not None and log_out["x"] + log_out["width"] <= 1440  # and all in view
     expect(nav.locator(".navbar-nav .nav-link")).to_have_count(9)
     row = page.locator("tr", has_text=NOC)
     row.locator("button:has-text('Reset password')").click()
