@@ -3,12 +3,16 @@ connection, on the endpoint that parses its own body (POST /cdrs) and on the oth
 
 from __future__ import annotations
 
+import http.client
+import json
+from urllib.parse import urlsplit
+
 import pytest
 from sqlalchemy import func, select
 
 from carrierdesk.db import transaction
 from carrierdesk.models import Cdr, Customer
-from support import Api
+from support import Api, make_token
 
 DEPTH = 1000
 DETAIL = "The JSON is nested too deeply: send flat objects and arrays."
@@ -72,3 +76,27 @@ def test_nesting_json_can_parse_is_refused_by_field_not_by_stack(
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"] == [{"field": "name", "message": "must be text"}]
     assert rows(db_url, Customer) == 0
+
+
+@pytest.mark.e2e
+def test_deep_json_over_a_real_socket_keeps_the_connection(served_app: str, db_url: str) -> None:
+    """The attack as a client sends it: a real server, one keep-alive TCP connection. The 400
+    comes back on it, and the next request is answered on the same socket (nothing reset)."""
+    address = urlsplit(served_app)
+    auth = {"Authorization": f"Bearer {make_token(db_url, 'operator')}"}
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        conn.request("POST", "/api/v1/cdrs", body=nested(DEPTH), headers={
+            **auth, "Content-Type": "application/json"})  # fmt: skip
+        answer = conn.getresponse()
+        body = json.loads(answer.read())
+        assert (answer.status, body["detail"]) == (400, DETAIL)
+        assert answer.getheader("connection") != "close"
+        socket_used = conn.sock
+        conn.request("GET", "/api/v1/health", headers=auth)
+        health = conn.getresponse()
+        assert (health.status, json.loads(health.read())["status"]) == (200, "ok")
+        assert conn.sock is socket_used  # answered on the same connection
+    finally:
+        conn.close()
+    assert rows(db_url, Cdr) == 0
