@@ -111,11 +111,7 @@ REFUSALS: dict[str, list[str]] = {
         r"|cannot be resolved|has no address)|^url: must name a host",
     ],
 }
-LEFT_OPEN: dict[str, list[str]] = {
-    # customers and the seller: `country` and `seller_country` do not list the ISO 3166-1
-    # codes they take as an enum (src/carrierdesk/invoices/einvoice/fields.py)
-    "country-enum": [r"^(seller_)?country: must be an ISO 3166-1 alpha-2 country code"],
-}
+LEFT_OPEN: dict[str, list[str]] = {}
 PATTERNS = [
     re.compile(p) for patterns in (*REFUSALS.values(), *LEFT_OPEN.values()) for p in patterns
 ]

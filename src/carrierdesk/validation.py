@@ -316,13 +316,32 @@ EMAIL_FORMAT: dict[str, Any] = {
         + ")$"
     },
 }
+# A blank text, which the e-invoice parties' optional fields read as none.
+BLANK_PATTERN = r"^[ \t\r\n]*$"
+
+
+def optional_code_schema(codes: frozenset[str]) -> WithJsonSchema:
+    """How the OpenAPI document states an optional code of the e-invoice parties (a country):
+    one of `codes` as an enum, blank or null. The server also takes a code in lower case or
+    with spaces around it, and stores it upper case."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": sorted(codes)},
+                {"type": "string", "pattern": BLANK_PATTERN},
+                {"type": "null"},
+            ]
+        }
+    )
+
+
 # An optional email of the e-invoice parties (the seller's, a customer's invoice_email:
 # invoices/einvoice/fields.py's Email, which reads blank as none).
 OptionalEmailSchema = WithJsonSchema(
     {
         "anyOf": [
             {"type": "string", "maxLength": 320, **EMAIL_FORMAT},
-            {"type": "string", "pattern": r"^[ \t\r\n]*$"},
+            {"type": "string", "pattern": BLANK_PATTERN},
             {"type": "null"},
         ]
     }

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_serializer
 
 from carrierdesk.invoices.einvoice.fields import (
+    COUNTRIES,
     Country,
     Email,
     PartyText,
@@ -15,7 +16,13 @@ from carrierdesk.invoices.einvoice.fields import (
     VatId,
 )
 from carrierdesk.invoices.einvoice.tax import TaxCategoryName
-from carrierdesk.validation import Currency, Input, NotClearable, OptionalEmailSchema
+from carrierdesk.validation import (
+    Currency,
+    Input,
+    NotClearable,
+    OptionalEmailSchema,
+    optional_code_schema,
+)
 
 Status = Literal["active", "inactive", "penalty", "pending_approval"]
 Schedule = Literal["none", "daily", "weekly", "monthly"]
@@ -55,7 +62,7 @@ class CustomerFields(Input):
     address_line2: PartyText = None
     city: ShortText = None
     postcode: Postcode = None
-    country: Country = None
+    country: Annotated[Country, optional_code_schema(COUNTRIES)] = None
     vat_id: VatId = None
     invoice_email: Annotated[Email, OptionalEmailSchema] = None
     tax_exemption_reason: PartyText = None

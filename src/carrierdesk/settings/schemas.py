@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from carrierdesk.invoices.einvoice.fields import (
+    COUNTRIES,
     Bic,
     Country,
     Email,
@@ -14,7 +15,7 @@ from carrierdesk.invoices.einvoice.fields import (
     ShortText,
     VatId,
 )
-from carrierdesk.validation import Input, OptionalEmailSchema
+from carrierdesk.validation import Input, OptionalEmailSchema, optional_code_schema
 
 # Invoice options (issue 5): printed on every invoice and its number.
 # The first invoice number, up to numbering.service.MAX_NUMBER (18 nines). FastAPI's OpenAPI
@@ -53,7 +54,7 @@ class Options(BaseModel):
     seller_address_line2: PartyText = None
     seller_city: ShortText = None
     seller_postcode: Postcode = None
-    seller_country: Country = None
+    seller_country: Annotated[Country, optional_code_schema(COUNTRIES)] = None
     seller_vat_id: VatId = None
     seller_registration_id: ShortText = None
     seller_iban: Iban = None
@@ -82,7 +83,7 @@ class OptionsPatch(Input):
     seller_address_line2: PartyText = None
     seller_city: ShortText = None
     seller_postcode: Postcode = None
-    seller_country: Country = None
+    seller_country: Annotated[Country, optional_code_schema(COUNTRIES)] = None
     seller_vat_id: VatId = None
     seller_registration_id: ShortText = None
     seller_iban: Iban = None
