@@ -37,6 +37,15 @@ def test_the_month_list_starts_at_the_first_call(
     assert f'min="{T0.date()}"' in page  # nor a day before it
 
 
+def test_the_portal_pages_carry_the_favicon(ann_portal: Portal) -> None:
+    for path in ("/portal/", "/portal/invoices", "/portal/profile", "/portal/cdr-reports"):
+        page = ann_portal.get(path)
+        assert page.status_code == 200, path
+        icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page.text)
+        assert icon, path
+        assert ann_portal.get(icon.group(1)).status_code == 200
+
+
 def test_the_dashboard_offers_the_weekly_summary(ann_portal: Portal) -> None:
     page = ann_portal.get("/portal/").text
     tabs = re.findall(r'data-timeframe="(\w+)">\s*([\w ]+?)</button>', page)

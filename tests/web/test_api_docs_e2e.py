@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Route, expect
 
 from fixtures.browser import NewPage
+from fixtures.panel import Panel
 
 
 def test_the_docs_page_loads_only_local_files(client: TestClient) -> None:
@@ -64,6 +65,15 @@ def test_every_page_has_a_favicon_that_is_there(client: TestClient) -> None:
         assert answer.status_code == 200 and "<svg" in answer.text
     ico = client.get("/favicon.ico")
     assert ico.status_code == 200 and ico.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_control_panel_pages_carry_the_favicon(panel: Panel) -> None:
+    for path in ("/customers", "/contacts", "/invoices", "/rate-cards", "/audit-log"):
+        page = panel.get(path)
+        assert page.status_code == 200, path
+        icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page.text)
+        assert icon, path
+        assert panel.get(icon.group(1)).status_code == 200
 
 
 def test_the_login_page_asks_for_nothing_that_is_missing(
