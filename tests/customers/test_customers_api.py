@@ -94,6 +94,15 @@ def test_currency_cannot_change_after_creation(operator: Api) -> None:
     assert same.status_code == 200 and same.json()["name"] == "New"
 
 
+@pytest.mark.parametrize("field", ["name", "status", "tax_rate", "email_invoices"])
+def test_a_field_that_cannot_be_cleared_refuses_null(operator: Api, field: str) -> None:
+    acme = create(operator)
+    response = operator.patch(f"/customers/{acme['id']}", {field: None, "channels": 7})
+    assert response.status_code == 422, response.text  # email_invoices was a 409 once
+    assert problem_fields(response) == {field: "cannot be empty"}
+    assert operator.get(f"/customers/{acme['id']}").json() == acme
+
+
 def test_update_and_audit(operator: Api, admin: Api) -> None:
     acme = create(operator)
     response = operator.patch(f"/customers/{acme['id']}", {"status": "penalty", "channels": 50})

@@ -190,7 +190,7 @@ def _update(
     changes = data.model_dump(exclude_unset=True, exclude={"apply_at"})
     if "currency" in changes and changes["currency"] != customer.currency:
         raise Invalid.field("currency", "cannot be changed once the customer exists")
-    required_fields = ("name", "status", "tax_rate", "tax_category")
+    required_fields = ("name", "status", "tax_rate", "tax_category", "email_invoices")
     for required in (*required_fields, "invoice_schedule", "invoice_due_days"):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be empty")
