@@ -4,14 +4,15 @@
 // XLSX), a column chooser remembered per user, header filters, refresh, and a Download CDR
 // report icon per row. The first timeframe's rows come inline with the page
 // (#summary-initial), so its numbers need no second request. Loaded by
-// templates/summaries/_summary_panel.html after format.js; no inline scripts.
+// templates/summaries/_summary_panel.html after format.js, as the page is read (not
+// deferred); no inline scripts.
 //
 // What is copied or exported is what a cell shows (issue 14): durations in the unit shown,
 // ACD in seconds, money in the currency's minor units (format.js), headers with their units.
 (function () {
   "use strict";
   const panel = document.getElementById("summary-panel");
-  if (!panel || !window.Tabulator || !window.carrierdeskFormat) return;
+  if (!panel || !window.carrierdeskFormat) return;
   const F = window.carrierdeskFormat;
 
   const customerId = panel.dataset.customerId;
@@ -325,182 +326,223 @@
     }
   })();
 
-  const table = new window.Tabulator(gridEl, {
-    data: initial ? rowsOf(initial.items) : [],
-    columns,
-    layout: "fitColumns",
-    maxHeight: "560px",
-    placeholder: "No calls in these periods.",
-    selectableRange: true,
-    selectableRangeColumns: true,
-    selectableRangeRows: true,
-    selectableRangeClearCells: false,
-    // Ctrl+C / Cmd+C on a selected range: the same text as the menu's Copy
-    clipboard: "copy",
-    clipboardCopyRowRange: "range",
-    clipboardCopyStyled: false,
-    clipboardCopyConfig: { columnHeaders: false, columnGroups: false, columnCalcs: false },
-    clipboardCopyFormatter: (type) => (type === "plain" ? clipboardText("none") : ""),
-    columnDefaults: {
-      headerSort: false, contextMenu: menu, resizable: true,
-      accessorDownload: (value) => spreadsheetSafe(value),
-    },
-    rowHeader: {
-      resizable: false, frozen: true, width: 30, hozAlign: "center", headerSort: false,
-      formatter: "rownum", field: "_row", download: false, clipboard: false,
-    },
-    columnCalcs: "table",
-    downloadConfig: { columnGroups: true, columnCalcs: false },
-  });
-  table.on("clipboardCopied", () => { readout.dataset.copied = "keyboard"; });
-
-  // --- the live "Sum / Average" of the selected numeric cells (an average of averages) -----
-  const plain = (value, places) => Number(Number(value).toFixed(places)).toString();
-  function updateReadout() {
-    const values = [];
-    table.getRanges().forEach((range) => {
-      range.getStructuredCells().forEach((cells) => cells.forEach((cell) => {
-        const n = shownNumber(cell.getField(), cell.getRow().getData());
-        if (n !== null) values.push(n);
-      }));
+  // Until the grid is built (after the page's deferred scripts, Tabulator among them), the
+  // first rows show as a plain table of the same columns, texts and order: the numbers come
+  // with the page (issue 14, item 5). This script runs as the page is read, not deferred.
+  function showPreview() {
+    if (!initial) return null;
+    const leaves = columns.flatMap((c) => c.columns || [c])
+      .filter((c) => KIND[c.field] && c.visible !== false);
+    const align = (el, c) => { if (c.hozAlign === "right") el.className = "text-end"; };
+    const sheet = document.createElement("table");
+    sheet.className = "table table-sm table-striped small mb-0";
+    const head = sheet.createTHead().insertRow();
+    leaves.forEach((c) => {
+      const th = document.createElement("th");
+      th.textContent = typeof c.title === "string" ? c.title : "";
+      align(th, c);
+      head.append(th);
     });
-    if (values.length < 1) {
-      readout.innerHTML = readoutHint;
-      delete readout.dataset.sum;
-      delete readout.dataset.average;
-      return;
-    }
-    const sum = values.reduce((a, b) => a + b, 0);
-    const average = sum / values.length;
-    readout.dataset.sum = plain(sum, 6);
-    readout.dataset.average = plain(average, 6);
-    readout.dataset.count = String(values.length);
-    readout.textContent = "";
-    [["Sum", plain(sum, 4)], ["Average", plain(average, 4)], ["Count", values.length]].forEach(
-      ([label, value]) => {
-        const item = document.createElement("span");
-        item.className = "summary-figure";
-        item.dataset.figure = label.toLowerCase();
-        item.textContent = `${label}: ${value}`;
-        readout.appendChild(item);
+    const rows = sheet.createTBody();
+    rowsOf(initial.items).forEach((row) => {
+      const tr = rows.insertRow();
+      leaves.forEach((c) => {
+        const td = tr.insertCell();
+        td.textContent = shownText(c.field, row);
+        align(td, c);
       });
-  }
-  ["rangeAdded", "rangeChanged", "rangeRemoved"].forEach((e) => table.on(e, updateReadout));
-
-  // --- titles that follow the timeframe and the duration unit -------------------------------
-  function retitle() {
-    Object.keys(TITLES).forEach((field) => {
-      const column = table.getColumn(field);
-      if (!column) return;
-      const title = TITLES[field]();
-      column.getDefinition().title = title; // what Copy with Headers and the exports write
-      const el = column.getElement().querySelector(".tabulator-col-title");
-      if (el) el.textContent = title;
-      const label = chooserEl.querySelector(`label[for="summary-col-${field}"]`);
-      if (label) label.textContent = title;
     });
+    const wrap = document.createElement("div");
+    wrap.className = "summary-preview";
+    wrap.append(sheet);
+    gridEl.after(wrap);
+    return wrap;
   }
+  const preview = showPreview();
 
-  // --- loading a timeframe -----------------------------------------------------------------
-  function showError(text) {
-    errorEl.textContent = text;
-    errorEl.classList.remove("d-none");
-  }
-  function shown(body) {
-    refreshedEl.textContent = body.refreshed_at
-      ? `refreshed at ${body.refreshed_at.replace("T", " ").slice(0, 19)} UTC`
-      : "not refreshed yet";
-    gridEl.dataset.timeframe = timeframe;
-    gridEl.dataset.loaded = "true";
-    updateReadout();
-    panel.dispatchEvent(new CustomEvent("summary:loaded", { detail: { timeframe } }));
-  }
-  async function load() {
-    const wanted = timeframe;
-    gridEl.dataset.loaded = "false";
-    errorEl.classList.add("d-none");
-    try {
-      const body = await window.carrierdesk.api(
-        "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(wanted)}`);
-      // Another tab was chosen while this answer travelled: it is not the one to show.
-      if (wanted !== timeframe) return;
+  let table = null;
+  function build() {
+    table = new window.Tabulator(gridEl, {
+      data: initial ? rowsOf(initial.items) : [],
+      columns,
+      layout: "fitColumns",
+      maxHeight: "560px",
+      placeholder: "No calls in these periods.",
+      selectableRange: true,
+      selectableRangeColumns: true,
+      selectableRangeRows: true,
+      selectableRangeClearCells: false,
+      // Ctrl+C / Cmd+C on a selected range: the same text as the menu's Copy
+      clipboard: "copy",
+      clipboardCopyRowRange: "range",
+      clipboardCopyStyled: false,
+      clipboardCopyConfig: { columnHeaders: false, columnGroups: false, columnCalcs: false },
+      clipboardCopyFormatter: (type) => (type === "plain" ? clipboardText("none") : ""),
+      columnDefaults: {
+        headerSort: false, contextMenu: menu, resizable: true,
+        accessorDownload: (value) => spreadsheetSafe(value),
+      },
+      rowHeader: {
+        resizable: false, frozen: true, width: 30, hozAlign: "center", headerSort: false,
+        formatter: "rownum", field: "_row", download: false, clipboard: false,
+      },
+      columnCalcs: "table",
+      downloadConfig: { columnGroups: true, columnCalcs: false },
+    });
+    table.on("clipboardCopied", () => { readout.dataset.copied = "keyboard"; });
+
+    // --- the live "Sum / Average" of the selected numeric cells (an average of averages) -----
+    const plain = (value, places) => Number(Number(value).toFixed(places)).toString();
+    function updateReadout() {
+      const values = [];
+      table.getRanges().forEach((range) => {
+        range.getStructuredCells().forEach((cells) => cells.forEach((cell) => {
+          const n = shownNumber(cell.getField(), cell.getRow().getData());
+          if (n !== null) values.push(n);
+        }));
+      });
+      if (values.length < 1) {
+        readout.innerHTML = readoutHint;
+        delete readout.dataset.sum;
+        delete readout.dataset.average;
+        return;
+      }
+      const sum = values.reduce((a, b) => a + b, 0);
+      const average = sum / values.length;
+      readout.dataset.sum = plain(sum, 6);
+      readout.dataset.average = plain(average, 6);
+      readout.dataset.count = String(values.length);
+      readout.textContent = "";
+      [["Sum", plain(sum, 4)], ["Average", plain(average, 4)], ["Count", values.length]].forEach(
+        ([label, value]) => {
+          const item = document.createElement("span");
+          item.className = "summary-figure";
+          item.dataset.figure = label.toLowerCase();
+          item.textContent = `${label}: ${value}`;
+          readout.appendChild(item);
+        });
+    }
+    ["rangeAdded", "rangeChanged", "rangeRemoved"].forEach((e) => table.on(e, updateReadout));
+
+    // --- titles that follow the timeframe and the duration unit -------------------------------
+    function retitle() {
+      Object.keys(TITLES).forEach((field) => {
+        const column = table.getColumn(field);
+        if (!column) return;
+        const title = TITLES[field]();
+        column.getDefinition().title = title; // what Copy with Headers and the exports write
+        const el = column.getElement().querySelector(".tabulator-col-title");
+        if (el) el.textContent = title;
+        const label = chooserEl.querySelector(`label[for="summary-col-${field}"]`);
+        if (label) label.textContent = title;
+      });
+    }
+
+    // --- loading a timeframe -----------------------------------------------------------------
+    function showError(text) {
+      errorEl.textContent = text;
+      errorEl.classList.remove("d-none");
+    }
+    function shown(body) {
+      refreshedEl.textContent = body.refreshed_at
+        ? `refreshed at ${body.refreshed_at.replace("T", " ").slice(0, 19)} UTC`
+        : "not refreshed yet";
+      gridEl.dataset.timeframe = timeframe;
+      gridEl.dataset.loaded = "true";
+      updateReadout();
+      panel.dispatchEvent(new CustomEvent("summary:loaded", { detail: { timeframe } }));
+    }
+    async function load() {
+      const wanted = timeframe;
+      gridEl.dataset.loaded = "false";
+      errorEl.classList.add("d-none");
+      try {
+        const body = await window.carrierdesk.api(
+          "GET", `/customers/${customerId}/summary?timeframe=${encodeURIComponent(wanted)}`);
+        // Another tab was chosen while this answer travelled: it is not the one to show.
+        if (wanted !== timeframe) return;
+        retitle();
+        await table.replaceData(rowsOf(body.items));
+        table.recalc();
+        shown(body);
+      } catch (error) {
+        showError(`The summary could not be loaded: ${error.message}`);
+      }
+    }
+
+    // --- the column chooser; the choice is kept per user in this browser ----------------------
+    function remember(field, isVisible) {
+      saved[field] = isVisible;
+      try {
+        window.localStorage.setItem(columnsKey, JSON.stringify(saved));
+      } catch (_error) { /* storage full or disabled: the choice lasts until the page is left */ }
+    }
+    function buildChooser() {
+      chooserEl.textContent = "";
+      table.getColumns().forEach((column) => {
+        const field = column.getField();
+        if (!KIND[field] || field === "date") return;
+        const id = `summary-col-${field}`;
+        const wrap = document.createElement("div");
+        wrap.className = "form-check";
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.className = "form-check-input";
+        box.id = id;
+        box.checked = column.isVisible();
+        box.dataset.field = field;
+        box.addEventListener("change", () => {
+          if (box.checked) column.show(); else column.hide();
+          remember(field, box.checked);
+          table.redraw(true);
+        });
+        const label = document.createElement("label");
+        label.className = "form-check-label text-nowrap";
+        label.htmlFor = id;
+        label.textContent = titleOf(column);
+        wrap.append(box, label);
+        chooserEl.appendChild(wrap);
+      });
+    }
+
+    document.getElementById("summary-tabs").addEventListener("click", (event) => {
+      const button = event.target.closest("[data-timeframe]");
+      if (!button) return;
+      document.querySelectorAll("#summary-tabs [data-timeframe]").forEach((b) => {
+        b.classList.toggle("active", b === button);
+        b.setAttribute("aria-selected", b === button ? "true" : "false");
+      });
+      timeframe = button.dataset.timeframe;
+      load();
+    });
+    unitEl.addEventListener("change", () => {
+      unit = unitEl.value;
       retitle();
-      await table.replaceData(rowsOf(body.items));
+      table.redraw(true);
       table.recalc();
-      shown(body);
-    } catch (error) {
-      showError(`The summary could not be loaded: ${error.message}`);
-    }
-  }
+    });
+    document.getElementById("summary-refresh")?.addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      try {
+        await window.carrierdesk.api("POST", "/summary/refresh");
+        await load();
+      } catch (error) {
+        showError(`Refresh failed: ${error.message}`);
+      } finally {
+        button.disabled = false;
+      }
+    });
 
-  // --- the column chooser; the choice is kept per user in this browser ----------------------
-  function remember(field, isVisible) {
-    saved[field] = isVisible;
-    try {
-      window.localStorage.setItem(columnsKey, JSON.stringify(saved));
-    } catch (_error) { /* storage full or disabled: the choice lasts until the page is left */ }
-  }
-  function buildChooser() {
-    chooserEl.textContent = "";
-    table.getColumns().forEach((column) => {
-      const field = column.getField();
-      if (!KIND[field] || field === "date") return;
-      const id = `summary-col-${field}`;
-      const wrap = document.createElement("div");
-      wrap.className = "form-check";
-      const box = document.createElement("input");
-      box.type = "checkbox";
-      box.className = "form-check-input";
-      box.id = id;
-      box.checked = column.isVisible();
-      box.dataset.field = field;
-      box.addEventListener("change", () => {
-        if (box.checked) column.show(); else column.hide();
-        remember(field, box.checked);
-        table.redraw(true);
-      });
-      const label = document.createElement("label");
-      label.className = "form-check-label text-nowrap";
-      label.htmlFor = id;
-      label.textContent = titleOf(column);
-      wrap.append(box, label);
-      chooserEl.appendChild(wrap);
+    panel.addEventListener("summary:reload", () => load());
+    table.on("tableBuilt", () => {
+      if (preview) preview.remove();
+      buildChooser();
+      if (initial) shown(initial);
+      else load();
     });
   }
-
-  document.getElementById("summary-tabs").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-timeframe]");
-    if (!button) return;
-    document.querySelectorAll("#summary-tabs [data-timeframe]").forEach((b) => {
-      b.classList.toggle("active", b === button);
-      b.setAttribute("aria-selected", b === button ? "true" : "false");
-    });
-    timeframe = button.dataset.timeframe;
-    load();
-  });
-  unitEl.addEventListener("change", () => {
-    unit = unitEl.value;
-    retitle();
-    table.redraw(true);
-    table.recalc();
-  });
-  document.getElementById("summary-refresh")?.addEventListener("click", async (event) => {
-    const button = event.currentTarget;
-    button.disabled = true;
-    try {
-      await window.carrierdesk.api("POST", "/summary/refresh");
-      await load();
-    } catch (error) {
-      showError(`Refresh failed: ${error.message}`);
-    } finally {
-      button.disabled = false;
-    }
-  });
-
-  panel.addEventListener("summary:reload", () => load());
-  table.on("tableBuilt", () => {
-    buildChooser();
-    if (initial) shown(initial);
-    else load();
-  });
+  // Deferred scripts (Tabulator, invoices.js) have run by DOMContentLoaded.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);
+  else build();
 })();
