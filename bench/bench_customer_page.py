@@ -3,7 +3,8 @@
 
 For each run a new browser context (an empty cache: cold) opens the customer page, then opens it
 again (warm). A MutationObserver installed before the page's own scripts notes when the first
-Summary figure is in the document (the first rows' table, or the grid's first cell); the figures are milliseconds from the start of the navigation.
+Summary figure is in the document (the first rows' table, or the grid's first cell); the
+figures are milliseconds from the start of the navigation.
 Baseline, in the same run: the first paint of My account, a page of the same layout without the
 Summary (what any page of the Control Panel costs here). Target: numbers within 300 ms.
 Options: --runs (default 7)."""
