@@ -74,3 +74,15 @@ def test_the_first_rows_show_before_the_grid_is_built(tab: Page, demo_customer: 
     grid = shown_rows(tab)
     assert len(early_rows) >= 10 and len(grid) >= 10
     assert [[r[f] for f in fields] for r in grid[:10]] == [r for r in early_rows[:10]]
+
+
+def test_the_first_rows_stay_when_the_grid_cannot_load(tab: Page, demo_customer: int) -> None:
+    log_in(tab)
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.route("**/tabulator/tabulator.min.js*", lambda route: route.abort())
+    tab.goto(f"/customers/{demo_customer}")
+    tab.wait_for_load_state("load")
+    expect(tab.locator(".summary-preview tbody tr").first).to_be_visible()
+    assert tab.locator(".summary-preview tbody tr").count() >= 10
+    assert errors == []  # the page goes on without its grid

@@ -362,6 +362,7 @@
 
   let table = null;
   function build() {
+    if (!window.Tabulator) return; // the grid's script did not load: the first rows stay
     table = new window.Tabulator(gridEl, {
       data: initial ? rowsOf(initial.items) : [],
       columns,
