@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from carrierdesk.auth.permissions import require_customer, scope_to_customer
+from carrierdesk.auth.permissions import Need, require_customer, require_staff, scope_to_customer
 from carrierdesk.auth.principals import Principal
 from carrierdesk.errors import NotFound
 from carrierdesk.models import (
@@ -94,4 +94,24 @@ def get_scoped(
     require_customer(principal, owner, "read")
     if access != "read":
         require_customer(principal, owner, access)
+    return obj
+
+
+def get_staff_record(
+    session: Session,
+    principal: Principal,
+    model: type[M],
+    record_id: int,
+    label: str,
+    need: Need = "read",
+    *,
+    lock: bool = False,
+) -> M:
+    """A record of the carrier's own (a rate card, a provider, a webhook: no customer owns it),
+    when the staff principal may `need` it; else Forbidden or "<label> <id> not found.". With
+    `lock`, read FOR UPDATE and refreshed, as get_scoped."""
+    require_staff(principal, need)
+    obj = session.get(model, record_id, with_for_update=lock, populate_existing=lock)
+    if obj is None:
+        raise NotFound(f"{label} {record_id} not found.")
     return obj

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.permissions import Need, require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import get_staff_record
 from carrierdesk.db import count_of, page_of
-from carrierdesk.errors import Conflict, FieldError, Invalid, NotFound
+from carrierdesk.errors import Conflict, FieldError, Invalid
 from carrierdesk.models import Customer, Provider, Rate, RateCard, RatingVersion
 from carrierdesk.models.base import utcnow
 from carrierdesk.rating import storage
@@ -86,11 +87,7 @@ def get_rate_card(
     session: Session, principal: Principal, card_id: int, need: Need = "read", *, lock: bool = False
 ) -> RateCard:
     """With `lock`, read FOR UPDATE: a card's changes and its deck's uploads take turns."""
-    require_staff(principal, need)
-    card = session.get(RateCard, card_id, with_for_update=lock, populate_existing=lock)
-    if card is None:
-        raise NotFound(f"Rate card {card_id} not found.")
-    return card
+    return get_staff_record(session, principal, RateCard, card_id, "Rate card", need, lock=lock)
 
 
 def create_rate_card(session: Session, principal: Principal, data: RateCardCreate) -> RateCard:
@@ -419,11 +416,7 @@ def get_provider(
     *,
     lock: bool = False,
 ) -> Provider:
-    require_staff(principal, need)
-    provider = session.get(Provider, provider_id, with_for_update=lock, populate_existing=lock)
-    if provider is None:
-        raise NotFound(f"Provider {provider_id} not found.")
-    return provider
+    return get_staff_record(session, principal, Provider, provider_id, "Provider", need, lock=lock)
 
 
 def create_provider(session: Session, principal: Principal, data: ProviderCreate) -> Provider:

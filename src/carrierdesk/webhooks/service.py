@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from carrierdesk.audit.service import record_change, snapshot
 from carrierdesk.auth.permissions import require_staff
 from carrierdesk.auth.principals import Principal
+from carrierdesk.auth.scoping import get_staff_record
 from carrierdesk.db import count_of, page_of
 from carrierdesk.errors import Conflict, Invalid, NotFound
 from carrierdesk.models.base import utcnow
@@ -48,13 +49,9 @@ def list_webhooks(
 def get_webhook(
     session: Session, principal: Principal, webhook_id: int, *, lock: bool = False
 ) -> WebhookEndpoint:
-    require_staff(principal, "admin")
-    endpoint = session.get(
-        WebhookEndpoint, webhook_id, with_for_update=lock, populate_existing=lock
+    return get_staff_record(
+        session, principal, WebhookEndpoint, webhook_id, "Webhook", "admin", lock=lock
     )
-    if endpoint is None:
-        raise NotFound(f"Webhook {webhook_id} not found.")
-    return endpoint
 
 
 def create_webhook(
