@@ -51,6 +51,25 @@ def test_migrate_create_admin_and_token(database: str) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "generated", ["Ab3[bold]x[/bold]Qz9!", "Ab3[/x]Qz9!kLm#", "Ab3[red]Qz9!kLm#"]
+)
+def test_a_generated_password_with_brackets_is_printed_as_it_is(
+    database: str, monkeypatch: pytest.MonkeyPatch, generated: str
+) -> None:
+    """The symbols of generated passwords include [ and ]: printing one must not read it as
+    console markup (which dropped "[red]" from it, or failed on "[/x]")."""
+    monkeypatch.setattr("carrierdesk.auth.service.generate_password", lambda: generated)
+    run("migrate")
+    output = run("create-admin", "--email", "noc@carrier.example")
+    assert f"Password (shown once): {generated}" in output
+    with TestClient(create_app(database)) as client:
+        login = client.post(
+            "/api/v1/auth/token", json={"email": "noc@carrier.example", "password": generated}
+        )
+        assert login.status_code == 200
+
+
 def test_bad_input_is_refused_with_a_message(database: str) -> None:
     run("migrate")
     weak = CliRunner().invoke(app, ["create-admin", "--email", "a@b.example", "--password", "weak"])

@@ -37,7 +37,7 @@ def migrate() -> None:
     from carrierdesk.migrate import upgrade
 
     upgrade(get_settings().database_url)
-    terminal.console().print("[green]Database schema is up to date.[/green]")
+    terminal.say("Database schema is up to date.", style="green")
 
 
 HOST_HELP = "address to listen on"
@@ -69,9 +69,10 @@ def serve(
     processes = workers or default_workers(settings.is_sqlite)
     migrate()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    terminal.console().print(
-        f"Control Panel: [bold]{base}/[/bold]  API: {base}/api/v1/docs"
-        f"  ({processes} server process{'es' if processes > 1 else ''})"
+    terminal.say(
+        "Control Panel: ",
+        (f"{base}/", "bold"),
+        f"  API: {base}/api/v1/docs  ({processes} server process{'es' if processes > 1 else ''})",
     )
     common: dict[str, Any] = {
         "host": host,
@@ -132,11 +133,11 @@ def create_admin(
         with transaction() as session:
             user, secret = create_user(session, CLI, email, role, password)
     except AppError as exc:
-        terminal.console().print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
-    terminal.console().print(f"Created {user.role} [bold]{user.email}[/bold]")
+    terminal.say(f"Created {user.role} ", (user.email, "bold"))
     if password is None:
-        terminal.console().print(f"Password (shown once): [bold]{secret}[/bold]")
+        terminal.say("Password (shown once): ", (secret, "bold"))
 
 
 @app.command("create-token")
@@ -154,7 +155,7 @@ def create_token(
         with transaction() as session:
             _token, raw = create_api_token(session, CLI, name, role)
     except AppError as exc:
-        terminal.console().print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
     print(raw)
 
@@ -174,22 +175,27 @@ def demo(
     with transaction() as session:
         result = load_demo(session, only_if_empty=if_empty)
     if result is None:
-        terminal.console().print("The database already holds data: demo data not loaded.")
+        terminal.say("The database already holds data: demo data not loaded.")
     else:
-        terminal.console().print(
+        terminal.say(
             f"Demo account loaded: {result.customers} customers, {result.contacts} contacts."
         )
     with transaction() as session:
         demo_login = has_demo_admin(session)
     if demo_login:
-        terminal.console().print(
-            f"Control Panel: [bold]{base}/[/bold]  login "
-            f"[bold]{DEMO_ADMIN}[/bold]  password [bold]{DEMO_PASSWORD}[/bold]"
+        terminal.say(
+            "Control Panel: ",
+            (f"{base}/", "bold"),
+            "  login ",
+            (DEMO_ADMIN, "bold"),
+            "  password ",
+            (DEMO_PASSWORD, "bold"),
         )
     else:
-        terminal.console().print(
-            f"Control Panel: [bold]{base}/[/bold] (log in with "
-            "your admin; `carrierdesk create-admin --email …` makes one)"
+        terminal.say(
+            "Control Panel: ",
+            (f"{base}/", "bold"),
+            " (log in with your admin; `carrierdesk create-admin --email …` makes one)",
         )
 
 

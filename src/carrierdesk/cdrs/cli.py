@@ -161,11 +161,9 @@ def import_files(
                 f"{rows / max(seconds, 1e-9):,.0f}",
             )
             if result.rejected_count:
-                console.print(f"Rejected rows of {name}: {_rejected_path(name)}", soft_wrap=True)
+                terminal.say(f"Rejected rows of {name}: {_rejected_path(name)}")
             if rows == 0:
-                console.print(
-                    f"{name}: no CDRs in the file (empty, or a header only).", soft_wrap=True
-                )
+                terminal.say(f"{name}: no CDRs in the file (empty, or a header only).")
     console.print(table)
     if failed:
         raise typer.Exit(1)
@@ -176,22 +174,20 @@ def _print_failure(name: str, exc: Any) -> None:
 
     from carrierdesk.errors import AppError
 
-    console = terminal.console()
     if isinstance(exc, AppError):
-        console.print(f"[red]{name}: {exc.detail}[/red]", soft_wrap=True)
+        terminal.fail(f"{name}: {exc.detail}")
         for error in exc.errors:
-            console.print(f"  [red]{error.field}: {error.message}[/red]")
+            terminal.fail(f"  {error.field}: {error.message}")
     elif isinstance(exc, SQLAlchemyError):
         # The database itself failed (unreachable, out of space): not a row's fault. What was
         # committed stays; importing the file again finishes it (stored rows are duplicates).
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
-        console.print(
-            f"[red]{name}: the database failed ({reason}); import the file again to finish "
-            "(rows already stored count as duplicates).[/red]",
-            soft_wrap=True,
+        terminal.fail(
+            f"{name}: the database failed ({reason}); import the file again to finish "
+            "(rows already stored count as duplicates)."
         )
     else:
-        console.print(f"[red]{name}: {exc}[/red]", soft_wrap=True)
+        terminal.fail(f"{name}: {exc}")
 
 
 @cdr_app.command("retry-kamailio")
@@ -203,7 +199,7 @@ def retry_kamailio() -> None:
 
     with transaction() as session:
         count = retry_rejected(session)
-    terminal.console().print(f"{count:,} rejected Kamailio calls are back in line.")
+    terminal.say(f"{count:,} rejected Kamailio calls are back in line.")
 
 
 @cdr_app.command("rerate")
@@ -225,9 +221,9 @@ def rerate_command(
                 session, CLI, customer, parse_moment(start, "from"), parse_moment(end, "to")
             )
     except AppError as exc:
-        terminal.console().print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
-    terminal.console().print(
+    terminal.say(
         f"Re-rated {done.cdrs:,} CDRs: charge {done.charge_before} → {done.charge_after}, "
         f"cost {done.cost_before} → {done.cost_after}."
     )

@@ -32,7 +32,7 @@ def auto_generate_command(
             ]
             refused = [(p.label(), reason) for p, reason, _ in outcome.refused]
     except AppError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
     if created:
         table = Table("Number", "Customer", "Period start", "Total")
@@ -45,5 +45,5 @@ def auto_generate_command(
             )
         console.print(table)
     for label, reason in refused:
-        console.print(f"[yellow]Not invoiced {label}: {reason}[/yellow]")
-    console.print(f"{len(created)} invoice(s) created.")
+        terminal.say(f"Not invoiced {label}: {reason}", style="yellow")
+    terminal.say(f"{len(created)} invoice(s) created.")

@@ -29,9 +29,9 @@ def grant_command(
         with get_engine(url).begin() as conn:
             grant_sip_role(conn, role, password)
     except AppError as exc:
-        terminal.console().print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
-    terminal.console().print(f"Role {role} can read the SIP server views (and nothing else).")
+    terminal.say(f"Role {role} can read the SIP server views (and nothing else).")
 
 
 @sip_app.command("kamailio-config")
@@ -55,6 +55,6 @@ def kamailio_config_command(
             database_url or settings.database_url, settings.sip_realm, listen, outbound
         )
     except AppError as exc:
-        terminal.console().print(f"[red]{exc.detail}[/red]")
+        terminal.fail(exc.detail)
         raise typer.Exit(1) from None
     print(config, end="")

@@ -21,6 +21,4 @@ def refresh_command() -> None:
     with transaction() as session:
         hours = refresh(session)
     seconds = time.perf_counter() - started
-    terminal.console().print(
-        f"Summaries up to date: {hours:,} customer-hours rebuilt in {seconds:.2f} s."
-    )
+    terminal.say(f"Summaries up to date: {hours:,} customer-hours rebuilt in {seconds:.2f} s.")
