@@ -11,6 +11,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carrierdesk.cdrs.prefixranges import longest
 from carrierdesk.cdrs.rating import CHARGE, Deck, RatingBook, rate
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -255,3 +256,106 @@ def test_batch_rating_equals_the_rule_one_cdr_at_a_time(
             assert number in refused, (call, deck)
         else:
             assert got[number] == want, (call, deck)
+
+
+# --- one search a batch: the deck's prefixes as disjoint ranges ------------------------------
+
+
+def callee_digits(callee: str) -> str:
+    digits = "".join(ch for ch in callee if ch.isdigit())
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def ranges_answer(deck: list[dict[str, Any]], cdrs: list[dict[str, Any]], cards: dict[int, int]):
+    """What the range search alone answers: each row's prefix, and whether it went by length."""
+    rated_deck = Deck.of(deck_frame(deck), {})
+    assert rated_deck.ranges is not None
+    rows = cdr_frame(cdrs).with_columns(
+        pl.col("callee").map_elements(callee_digits, return_dtype=pl.String).alias("_digits"),
+        pl.col("customer_id").replace_strict(cards, default=None).alias("_card"),
+    )
+    found, by_length = longest(rated_deck.ranges, rows)
+    prefixes = [None if at is None else rated_deck.rates["prefix"][at] for at in found]
+    return prefixes, by_length.to_list()
+
+
+def test_nested_prefixes_short_callees_and_other_cards() -> None:
+    deck = [a_rate(p, "0.01") for p in ("4", "44", "440", "447", "4479", "45", "5")]
+    deck += [a_rate("44", "0.02", card=8), a_rate("0", "0.03", card=8)]
+    numbers = ["4478", "44791", "4469", "4", "44", "45", "46", "3", "", "0123", "4400", "52", "61"]
+    cdrs = [cdr(i, n, 60) for i, n in enumerate(numbers)] + [
+        cdr(13, "4479", 60, customer_id=2),
+        cdr(14, "0", 60, customer_id=2),
+        cdr(15, "4479", 60, customer_id=3),  # no card
+    ]
+    prefixes, by_length = ranges_answer(deck, cdrs, {1: 7, 2: 8})
+    found = ["447", "4479", "44", "4", None, "45", "4", None, None, None, "440", "5", None]
+    found += ["44", "0", None]
+    assert prefixes == found
+    # "44" padded with zeros falls in the range of "440", longer than itself: it is searched
+    # by length instead, and rated with "44".
+    assert [i for i, slow in enumerate(by_length) if slow] == [4]
+    rated = rate(cdr_frame(cdrs), book(deck, {1: 7, 2: 8}))
+    assert rated.rows.filter(pl.col("row") == 4)["dest_code"].to_list() == ["44"]
+    assert sorted(row for row, _why in rated.refused) == [7, 8, 9, 12, 15]
+
+
+# Few digits, so that prefixes nest, touch and share ends often.
+late_calls = st.builds(
+    lambda callee, d, customer, day: cdr(
+        0, callee, d, customer_id=customer, start=EPOCH + timedelta(days=day, seconds=7)
+    ),
+    st.one_of(st.text("0459+", max_size=8), st.text("0123456789", max_size=22)),
+    st.integers(1, 7200),
+    st.sampled_from([1, 2, 3]),
+    st.integers(20, 25),
+)
+card_rates = st.builds(
+    lambda r, prefix, card: {**r, "prefix": prefix, "rate_card_id": card},
+    rates,
+    st.one_of(st.text("0459", min_size=1, max_size=4), prefixes),
+    st.sampled_from([7, 8]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        card_rates,
+        min_size=1,
+        max_size=40,
+        unique_by=lambda r: (r["rate_card_id"], r["prefix"], r["effective_from"]),
+    ),
+    st.lists(late_calls, min_size=1, max_size=30),
+)
+def test_one_search_finds_the_rule_s_prefix_after_the_latest_rate(
+    deck: list[dict[str, Any]], cdrs: list[dict[str, Any]]
+) -> None:
+    """Calls after every rate took effect (rates begin on days 0–20, calls on days 20–25):
+    the prefix the range search finds is the rule's, and the rating of the batch is too."""
+    cards = {1: 7, 2: 8}
+    for number, call in enumerate(cdrs):
+        call["row"] = number
+    prefixes, by_length = ranges_answer(deck, cdrs, cards)
+    for call, prefix, slow in zip(cdrs, prefixes, by_length, strict=True):
+        card = cards.get(call["customer_id"])
+        mine = [r for r in deck if r["rate_card_id"] == card]
+        want = direct(call, mine)
+        settled = max((r["effective_from"] for r in mine), default=0)
+        if slow:
+            assert micros(call["start_time"]) < settled or prefix is None, (call, deck)
+            continue
+        assert (prefix is None) == (want is None), (call, deck)
+        if prefix is not None:
+            digits = callee_digits(call["callee"])
+            assert digits.startswith(prefix)
+            assert not any(
+                digits.startswith(r["prefix"]) and len(r["prefix"]) > len(prefix) for r in mine
+            )
+    rated = rate(cdr_frame(cdrs), book(deck, cards))
+    got = {r["row"]: (r["billed_duration"], r["charge"]) for r in rated.rows.to_dicts()}
+    for number, call in enumerate(cdrs):
+        want = direct(
+            call, [r for r in deck if r["rate_card_id"] == cards.get(call["customer_id"])]
+        )
+        assert got.get(number) == want, (call, deck)

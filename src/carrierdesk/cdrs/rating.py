@@ -11,7 +11,9 @@ calls) + billed seconds / 60 × the rate per minute, rounded half-up to 6 places
 
 The deck is one sorted array of 128-bit keys (card, prefix length, prefix) and effective
 times: a row's rate for one prefix length is one binary search (`search_sorted`), so a batch
-takes a search per prefix length, nearly the same time whatever the deck's size.
+takes a search per prefix length, nearly the same time whatever the deck's size. Calls after
+their card's latest rate took effect (nearly all) take one search instead, in the deck's
+prefixes as disjoint ranges (cdrs/prefixranges.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
+
+from carrierdesk.cdrs.prefixranges import PrefixRanges, build, longest
 
 KEY_BASE = 10**20  # above any prefix of up to 20 digits
 NUMERIC_DIGITS = 18  # the most digits an Int64 holds whole
@@ -46,6 +50,7 @@ class Deck:
     repeats: int  # the most rates one prefix of one card has (effective at different times)
     names: dict[int, str]  # rate card id → name, for the reasons
     currencies: dict[int, str] = field(default_factory=dict)  # rate card id → currency
+    ranges: PrefixRanges | None = None  # the prefixes as disjoint ranges, for one search
 
     @classmethod
     def of(
@@ -66,6 +71,7 @@ class Deck:
             int(counts.max() or 0),  # type: ignore[arg-type]
             names,
             currencies or {},
+            build(keyed),
         )
 
 
@@ -194,6 +200,27 @@ def _with_callee_digits(rows: pl.DataFrame, book: RatingBook, side: _Side) -> pl
 def _match(rows: pl.DataFrame, book: RatingBook) -> pl.DataFrame:
     """Adds the rate columns (prefixed `_`) of the longest matching prefix, or nulls."""
     deck = book.deck
+    found = _found(rows, deck).alias("_at")
+    # The matched rates by position (a gather: no pass over the whole deck), null where none.
+    picked = deck.rates[found.fill_null(0)] if deck.rates.height else deck.rates.clear(rows.height)
+    picked = picked.select(
+        pl.when(found.is_not_null()).then(pl.col(c)).alias(f"_{c}") for c in picked.columns
+    )
+    return pl.concat([rows.with_columns(found), picked], how="horizontal")
+
+
+def _found(rows: pl.DataFrame, deck: Deck) -> pl.Series:
+    """Each row's deck position of the rate it is rated with, or null."""
+    if deck.ranges is None:
+        return _found_by_length(rows, deck)
+    found, by_length = longest(deck.ranges, rows)
+    if by_length.any():
+        found = found.scatter(by_length.arg_true(), _found_by_length(rows.filter(by_length), deck))
+    return found
+
+
+def _found_by_length(rows: pl.DataFrame, deck: Deck) -> pl.Series:
+    """A search per prefix length, longest first, each for the rate in effect at the start."""
     start = rows["start_time"].dt.epoch("us")
     found = pl.Series("_at", [None] * rows.height, dtype=pl.Int64)
     prefixes = _prefix_maker(rows)
@@ -201,12 +228,7 @@ def _match(rows: pl.DataFrame, book: RatingBook) -> pl.DataFrame:
         wanted = prefixes(length)
         at = _in_effect(deck, wanted, start)
         found = found.zip_with(found.is_not_null() | at.is_null(), at)
-    # The matched rates by position (a gather: no pass over the whole deck), null where none.
-    picked = deck.rates[found.fill_null(0)] if deck.rates.height else deck.rates.clear(rows.height)
-    picked = picked.select(
-        pl.when(found.is_not_null()).then(pl.col(c)).alias(f"_{c}") for c in picked.columns
-    )
-    return pl.concat([rows.with_columns(found), picked], how="horizontal")
+    return found
 
 
 def _prefix_maker(rows: pl.DataFrame) -> Callable[[int], pl.Series]:
