@@ -182,9 +182,13 @@ def test_a_later_rate_takes_over_from_its_effective_time() -> None:
 # --- the rule, computed directly, one CDR at a time ------------------------------------------
 
 
+def callee_digits(callee: str) -> str:
+    digits = "".join(ch for ch in callee if ch.isdigit())
+    return digits[2:] if digits.startswith("00") else digits
+
+
 def direct(call: dict[str, Any], deck: list[dict[str, Any]]) -> tuple[int, int] | None:
-    digits = "".join(ch for ch in call["callee"] if ch.isdigit())
-    digits = digits[2:] if digits.startswith("00") else digits
+    digits = callee_digits(call["callee"])
     start = micros(call["start_time"])
     best = None
     for r in deck:
@@ -261,11 +265,6 @@ def test_batch_rating_equals_the_rule_one_cdr_at_a_time(
 # --- one search a batch: the deck's prefixes as disjoint ranges ------------------------------
 
 
-def callee_digits(callee: str) -> str:
-    digits = "".join(ch for ch in callee if ch.isdigit())
-    return digits[2:] if digits.startswith("00") else digits
-
-
 def ranges_answer(deck: list[dict[str, Any]], cdrs: list[dict[str, Any]], cards: dict[int, int]):
     """What the range search alone answers: each row's prefix, and whether it went by length."""
     rated_deck = Deck.of(deck_frame(deck), {})
@@ -336,10 +335,9 @@ def test_one_search_finds_the_rule_s_prefix_after_the_latest_rate(
     cards = {1: 7, 2: 8}
     for number, call in enumerate(cdrs):
         call["row"] = number
+    decks = [[r for r in deck if r["rate_card_id"] == cards.get(c["customer_id"])] for c in cdrs]
     prefixes, by_length = ranges_answer(deck, cdrs, cards)
-    for call, prefix, slow in zip(cdrs, prefixes, by_length, strict=True):
-        card = cards.get(call["customer_id"])
-        mine = [r for r in deck if r["rate_card_id"] == card]
+    for call, mine, prefix, slow in zip(cdrs, decks, prefixes, by_length, strict=True):
         want = direct(call, mine)
         settled = max((r["effective_from"] for r in mine), default=0)
         if slow:
@@ -354,8 +352,5 @@ def test_one_search_finds_the_rule_s_prefix_after_the_latest_rate(
             )
     rated = rate(cdr_frame(cdrs), book(deck, cards))
     got = {r["row"]: (r["billed_duration"], r["charge"]) for r in rated.rows.to_dicts()}
-    for number, call in enumerate(cdrs):
-        want = direct(
-            call, [r for r in deck if r["rate_card_id"] == cards.get(call["customer_id"])]
-        )
-        assert got.get(number) == want, (call, deck)
+    for number, (call, mine) in enumerate(zip(cdrs, decks, strict=True)):
+        assert got.get(number) == direct(call, mine), (call, deck)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from carrierdesk.cdrs.prefixranges import DIGITS as NUMERIC_DIGITS
 from carrierdesk.cdrs.prefixranges import PrefixRanges, build, longest
 
 KEY_BASE = 10**20  # above any prefix of up to 20 digits
-NUMERIC_DIGITS = 18  # the most digits an Int64 holds whole
 CHARGE = "charge: missing, and the customer has no rate card to rate it"
 COST = "cost: missing, and the CDR's provider has no rate card to rate it"
 NO_DIGITS = "callee: has no digits to rate"
