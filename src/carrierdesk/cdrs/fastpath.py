@@ -149,10 +149,8 @@ def _whole(column: str) -> pl.Expr:
 
 def _millionths(column: str) -> pl.Expr:
     value = pl.col(column)
-    parts = value.str.split_exact(".", 1)
-    whole = parts.struct.field("field_0").cast(INT, strict=False)
-    fraction = parts.struct.field("field_1").fill_null("").str.pad_end(6, "0").cast(INT)
-    return pl.when(value.str.contains(_MONEY)).then(whole * 1_000_000 + fraction)
+    exact = value.cast(pl.Decimal(18, 6), strict=False) * 1_000_000  # ≤ 12 + 6 digits: exact
+    return pl.when(value.str.contains(_MONEY)).then(exact.cast(INT))
 
 
 def _time(column: str) -> pl.Expr:

@@ -140,18 +140,14 @@ def _rate_side(
     kept = rows.filter(~todo)
     if book is None:
         return kept, _all(unrated, row, side.no_card)
-    # In key order, so that the searches of a batch walk the deck forwards (cache-friendly).
-    digits = _with_callee_digits(unrated, book, side).sort("_card", "_digits", nulls_last=True)
-    matched = _match(digits, book)
+    matched = _match(_with_callee_digits(unrated, book, side), book)
     priced = matched.with_columns(_billed().alias("_billed"))
     priced = priced.with_columns(_amount().alias("_amount"))
     priced = priced.with_columns(_reason(book, side).alias("_why"))
     done = priced.filter(pl.col("_why").is_null()).with_columns(_filled(side)).select(rows.columns)
     refused = priced.filter(pl.col("_why").is_not_null()).select(row, "_why")
-    return (
-        pl.concat([kept, done]).sort(row),
-        [(int(r), str(w)) for r, w in refused.iter_rows()],
-    )
+    rated = pl.concat([kept, done]).sort(row) if kept.height else done  # filters keep order
+    return rated, [(int(r), str(w)) for r, w in refused.iter_rows()]
 
 
 def _filled(side: _Side) -> list[pl.Expr]:
