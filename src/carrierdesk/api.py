@@ -187,6 +187,18 @@ def check_operation_ids(api: FastAPI) -> None:
         )
 
 
+_checked: list[bool] = []
+
+
+def _check_operation_ids_once(api: FastAPI) -> None:
+    """Every API of a process is made of the same routers, so the first is checked for all:
+    the check resolves every route at once (~0.2 s), which each app otherwise does for the
+    routes it serves, when it first serves them."""
+    if not _checked:
+        check_operation_ids(api)
+        _checked.append(True)
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         generate_unique_id_function=operation_id,
@@ -204,6 +216,6 @@ def create_api() -> FastAPI:
     api.include_router(health_router)
     for router in ROUTERS:
         api.include_router(router)
-    check_operation_ids(api)
+    _check_operation_ids_once(api)
     api.add_middleware(AllowedMethods, router=api.router)
     return api
